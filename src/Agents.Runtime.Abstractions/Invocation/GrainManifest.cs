@@ -1,0 +1,85 @@
+namespace Agents.Invocation;
+
+/// <summary>How a grain interface's grains are keyed.</summary>
+public enum GrainKeyKind
+{
+    String,
+    Guid,
+    Integer,
+}
+
+/// <summary>A grain interface as generated code describes it: ids, key kind, proxy factory and methods.</summary>
+public sealed class GrainInterfaceDescriptor(
+    Type interfaceType,
+    uint interfaceId,
+    GrainKeyKind keyKind,
+    Func<IGrainCallRuntime, GrainId, GrainReference> proxyFactory,
+    IReadOnlyList<GrainMethodDescriptor> methods)
+{
+    public Type InterfaceType { get; } = interfaceType;
+
+    public uint InterfaceId { get; } = interfaceId;
+
+    public GrainKeyKind KeyKind { get; } = keyKind;
+
+    /// <summary>Creates the generated proxy for a grain.</summary>
+    public Func<IGrainCallRuntime, GrainId, GrainReference> ProxyFactory { get; } = proxyFactory;
+
+    public IReadOnlyList<GrainMethodDescriptor> Methods { get; } = methods;
+
+    public override string ToString() => InterfaceType.FullName ?? InterfaceType.Name;
+}
+
+/// <summary>
+/// A grain class as generated code describes it: the grain interfaces it implements and a factory
+/// that constructs it with its dependencies (services from DI, persistent state from its context).
+/// Attributes on the class (reentrancy, stateless worker, collection age, implicit subscriptions,
+/// placement) are read by the runtime when the manifest is loaded.
+/// </summary>
+public sealed class GrainClassDescriptor(
+    Type grainClass,
+    IReadOnlyList<Type> interfaces,
+    Func<IServiceProvider, IGrainContext, object> factory)
+{
+    public Type GrainClass { get; } = grainClass;
+
+    public IReadOnlyList<Type> Interfaces { get; } = interfaces;
+
+    public Func<IServiceProvider, IGrainContext, object> Factory { get; } = factory;
+
+    public override string ToString() => GrainClass.FullName ?? GrainClass.Name;
+}
+
+/// <summary>Collects what generated manifests declare.</summary>
+public interface IGrainManifestBuilder
+{
+    void AddInterface(GrainInterfaceDescriptor descriptor);
+
+    void AddGrainClass(GrainClassDescriptor descriptor);
+
+    /// <summary>A type with a generated codec and copier; its presence puts the type on the wire allow-list.</summary>
+    void AddSerializableType(Type type, string alias);
+}
+
+/// <summary>Implemented by each assembly's generated manifest.</summary>
+public interface IGrainManifestProvider
+{
+    void Populate(IGrainManifestBuilder builder);
+}
+
+/// <summary>Names an assembly's generated manifest. Emitted by the generator.</summary>
+[AttributeUsage(AttributeTargets.Assembly)]
+public sealed class GrainManifestProviderAttribute(Type providerType) : Attribute
+{
+    public Type ProviderType { get; } = providerType;
+}
+
+/// <summary>
+/// Names the manifest of a referenced assembly, so the reference survives compilation and the
+/// runtime finds grains in assemblies the host never mentions by type. Emitted by the generator.
+/// </summary>
+[AttributeUsage(AttributeTargets.Assembly, AllowMultiple = true)]
+public sealed class GrainManifestReferenceAttribute(Type providerType) : Attribute
+{
+    public Type ProviderType { get; } = providerType;
+}

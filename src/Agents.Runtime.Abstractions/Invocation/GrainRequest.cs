@@ -1,0 +1,215 @@
+using System.Runtime.CompilerServices;
+
+namespace Agents.Invocation;
+
+/*
+ * A GrainRequest is one call: its arguments, the invocation of the method on the grain, and the
+ * caller's completion. The generator emits one sealed subclass per grain method; the proxy rents
+ * an instance, fills the arguments, hands it to the runtime and returns a task over it. A local
+ * call therefore costs one pooled object and no serialization.
+ *
+ * Invariants (they are what make pooling safe):
+ *  1. Two owners. The caller side owns the request until it consumed the result (GetResult) or,
+ *     for a one-way call, until the runtime accepted it; the callee side owns it until the runtime
+ *     released it after the invocation finished (or after it was dropped undelivered). The object
+ *     returns to its pool only when both owners released it: _owners counts down from 2.
+ *  2. The caller is completed exactly once: by the invocation's outcome, a timeout, cancellation,
+ *     or a delivery failure, whichever comes first. _callerState is 2*v while pending and 2*v+1
+ *     once completed, where v is the reuse version; completing is a compare-and-swap from 2*v, so a
+ *     stale timeout for an earlier use of a recycled object can never complete a later use.
+ *  3. The caller's continuation never runs inline inside the callee's turn: the completion source
+ *     runs continuations asynchronously (the caller's own SynchronizationContext when it is a grain,
+ *     the thread pool otherwise).
+ *  4. The invocation outcome (_result/_exception) is written once by the callee side before the
+ *     runtime is told the invocation finished; the caller reads it only after that.
+ */
+
+/// <summary>
+/// One call to a grain method. Generated code derives from <see cref="GrainRequest{TResult}"/>;
+/// the runtime and call filters see this non-generic view.
+/// </summary>
+public abstract class GrainRequest
+{
+    private protected int _owners;
+    private protected int _callerState;
+
+    /// <summary>The method being called.</summary>
+    public abstract GrainMethodDescriptor Method { get; }
+
+    /// <summary>Number of arguments (a <see cref="CancellationToken"/> parameter is not counted).</summary>
+    public virtual int ArgumentCount => 0;
+
+    /// <summary>An argument, boxed; for filters and diagnostics, not the call path.</summary>
+    public virtual object? GetArgument(int index) => throw new ArgumentOutOfRangeException(nameof(index));
+
+    /// <summary>The call's <see cref="CancellationToken"/> argument, if the method has one.</summary>
+    public virtual CancellationToken CancellationToken => default;
+
+    // ---- Runtime-owned routing state (set by the runtime when the request is sent). ----
+
+    /// <summary>The grain being called.</summary>
+    internal GrainId TargetId;
+
+    /// <summary>The reference the call was made through (the runtime caches resolution on it).</summary>
+    internal GrainReference? TargetReference;
+
+    /// <summary>The request context and call chain captured when the call was made.</summary>
+    internal CallContextData? CallContext;
+
+    /// <summary>Told when the invocation finishes; the activation that ran it.</summary>
+    internal IRequestCallee? Callee;
+
+    /// <summary>When filters wrap the caller side, the outcome goes here instead of to the caller.</summary>
+    internal IRequestOutcomeSink? OutcomeSink;
+
+    /// <summary>The response timeout for this send, resolved from the method and the silo's options.</summary>
+    internal TimeSpan Timeout;
+
+    // Intrusive links of the runtime's outstanding-call registry (response timeouts): tracking a
+    // call costs no allocation. Owned by that registry; only it reads or writes them.
+    internal GrainRequest? PendingPrevious;
+    internal GrainRequest? PendingNext;
+    internal long PendingDeadline;
+    internal int PendingShard = -1;
+
+    private CancellationTokenRegistration _cancellation;
+
+    /// <summary>The reuse version: changes every time the object is recycled.</summary>
+    internal int Version => _callerState >> 1;
+
+    /// <summary>Whether the caller has been completed for the current use.</summary>
+    internal bool IsCallerCompleted => (Volatile.Read(ref _callerState) & 1) != 0;
+
+    /// <summary>The exception the invocation ended with, or null on success.</summary>
+    internal Exception? InvocationException { get; set; }
+
+    /// <summary>The invocation's result, boxed (filters and remote responses).</summary>
+    internal abstract object? BoxedResult { get; set; }
+
+    /// <summary>Prepares a freshly rented request for sending: both owners hold it.</summary>
+    internal void Arm()
+    {
+        _owners = 2;
+        InvocationException = null;
+    }
+
+    /// <summary>Registers cancellation of the caller's wait with the method's token.</summary>
+    internal void RegisterCancellation()
+    {
+        var token = CancellationToken;
+        if (token.CanBeCanceled)
+        {
+            _cancellation = token.UnsafeRegister(static (state, ct) => ((GrainRequest)state!).TryCompleteCaller(new OperationCanceledException(ct)), this);
+        }
+    }
+
+    /// <summary>Runs the method on <paramref name="grain"/>; reports to <see cref="Callee"/> when it finishes.</summary>
+    internal void Invoke(object grain)
+    {
+        try
+        {
+            InvokeOn(grain);
+        }
+        catch (Exception exception)
+        {
+            CompleteInvocation(exception);
+        }
+    }
+
+    /// <summary>Ends the invocation without running it (undeliverable, cancelled while queued, failed activation).</summary>
+    internal void FailInvocation(Exception exception) => CompleteInvocation(exception);
+
+    /// <summary>Completes the caller from the invocation's outcome (local calls). Returns false if the caller was already completed.</summary>
+    internal abstract bool CompleteCallerFromInvocation();
+
+    /// <summary>Completes the caller with <paramref name="exception"/> unless it already completed.</summary>
+    internal abstract bool TryCompleteCaller(Exception exception);
+
+    /// <summary>Completes the caller with <paramref name="exception"/> if the request is still in use <paramref name="version"/>.</summary>
+    internal abstract bool TryCompleteCaller(Exception exception, int version);
+
+    /// <summary>Completes the caller with a boxed result (filters, remote responses).</summary>
+    internal abstract bool TryCompleteCallerWithBoxedResult(object? result);
+
+    /// <summary>The caller side lets go (one-way calls; after GetResult).</summary>
+    internal void ReleaseCaller() => Release();
+
+    /// <summary>The callee side lets go.</summary>
+    internal void ReleaseCallee() => Release();
+
+    private void Release()
+    {
+        var remaining = Interlocked.Decrement(ref _owners);
+        if (remaining == 0)
+        {
+            Recycle();
+        }
+    }
+
+    private void Recycle()
+    {
+        _cancellation.Dispose();
+        _cancellation = default;
+        TargetReference = null;
+        TargetId = default;
+        CallContext = null;
+        Callee = null;
+        OutcomeSink = null;
+        InvocationException = null;
+        ResetCore();
+        ClearArguments();
+        ReturnToPool();
+    }
+
+    private protected abstract void ResetCore();
+
+    private protected void CompleteInvocation(Exception? exception)
+    {
+        InvocationException = exception;
+        var callee = Callee;
+        if (callee is not null)
+        {
+            callee.OnInvocationCompleted(this);
+        }
+        else
+        {
+            // No runtime host (a request invoked directly): hand the outcome straight to the caller.
+            CompleteCallerFromInvocation();
+        }
+    }
+
+    /// <summary>Calls the grain method and passes its task to <c>OnInvoked</c>. Generated.</summary>
+    protected abstract void InvokeOn(object grain);
+
+    /// <summary>Clears argument fields so a pooled request holds no references. Generated.</summary>
+    protected virtual void ClearArguments()
+    {
+    }
+
+    /// <summary>Returns this object to its type's pool. Generated.</summary>
+    protected abstract void ReturnToPool();
+
+    /// <summary>Replaces mutable arguments with deep copies, so a local callee never shares them with its caller. Generated when needed.</summary>
+    protected internal virtual void CopyArguments()
+    {
+    }
+
+    public override string ToString() => $"{Method.InterfaceType.Name}.{Method.Name} to {TargetId}";
+}
+
+/// <summary>The activation side of a request: told when an invocation finishes.</summary>
+internal interface IRequestCallee
+{
+    void OnInvocationCompleted(GrainRequest request);
+}
+
+/// <summary>Receives a request's outcome instead of its caller (outgoing call filters).</summary>
+internal interface IRequestOutcomeSink
+{
+    void OnOutcome(GrainRequest request);
+}
+
+/// <summary>The result type of methods that return <c>Task</c> or <c>ValueTask</c>.</summary>
+public readonly struct NoResult
+{
+}

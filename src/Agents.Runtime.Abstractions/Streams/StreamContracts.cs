@@ -1,0 +1,126 @@
+namespace Agents.Streams;
+
+/// <summary>A named source of streams configured on the silo, e.g. the memory provider.</summary>
+public interface IStreamProvider
+{
+    string Name { get; }
+
+    /// <summary>Whether events survive a silo restart (memory: no).</summary>
+    bool IsRewindable { get; }
+
+    IAsyncStream<T> GetStream<T>(StreamId streamId);
+}
+
+/// <summary>The position of an event in its stream.</summary>
+public sealed record StreamSequenceToken(long SequenceNumber);
+
+/// <summary>Receives the events of a stream. Calls for one subscription never overlap and arrive in stream order.</summary>
+public interface IAsyncObserver<in T>
+{
+    Task OnNextAsync(T item, StreamSequenceToken? token = null);
+
+    Task OnCompletedAsync() => Task.CompletedTask;
+
+    Task OnErrorAsync(Exception ex) => Task.CompletedTask;
+}
+
+/// <summary>
+/// A stream of events of type <typeparamref name="T"/>. Producers call <see cref="OnNextAsync"/>;
+/// consumers subscribe. Events of one stream reach each subscriber in the order they were produced.
+/// </summary>
+public interface IAsyncStream<T> : IEquatable<IAsyncStream<T>>
+{
+    StreamId StreamId { get; }
+
+    string ProviderName { get; }
+
+    /// <summary>Publishes an event; completes once the provider has accepted it.</summary>
+    Task OnNextAsync(T item, StreamSequenceToken? token = null);
+
+    Task OnNextBatchAsync(IEnumerable<T> batch, StreamSequenceToken? token = null);
+
+    Task OnCompletedAsync();
+
+    Task OnErrorAsync(Exception ex);
+
+    /// <summary>
+    /// Subscribes an observer. Inside a grain the subscription belongs to the grain: it outlives
+    /// the activation, and events reactivate the grain, which re-attaches an observer with
+    /// <see cref="StreamSubscriptionHandle{T}.ResumeAsync"/> (or, for implicit subscriptions,
+    /// by subscribing again) in <c>OnActivateAsync</c>.
+    /// </summary>
+    Task<StreamSubscriptionHandle<T>> SubscribeAsync(IAsyncObserver<T> observer, StreamSequenceToken? token = null);
+
+    /// <summary>The subscriptions the calling grain (or client) holds on this stream.</summary>
+    Task<IList<StreamSubscriptionHandle<T>>> GetAllSubscriptionHandles();
+}
+
+/// <summary>A subscription to a stream.</summary>
+public abstract class StreamSubscriptionHandle<T> : IEquatable<StreamSubscriptionHandle<T>>
+{
+    public abstract Guid HandleId { get; }
+
+    public abstract StreamId StreamId { get; }
+
+    public abstract string ProviderName { get; }
+
+    public abstract Task UnsubscribeAsync();
+
+    /// <summary>Attaches a new observer to this subscription (e.g. after the grain was reactivated).</summary>
+    public abstract Task<StreamSubscriptionHandle<T>> ResumeAsync(IAsyncObserver<T> observer, StreamSequenceToken? token = null);
+
+    public bool Equals(StreamSubscriptionHandle<T>? other) => other is not null && other.HandleId == HandleId;
+
+    public override bool Equals(object? obj) => obj is StreamSubscriptionHandle<T> other && Equals(other);
+
+    public override int GetHashCode() => HandleId.GetHashCode();
+}
+
+/// <summary>
+/// Subscribes every grain of this class to the streams in <see cref="Namespace"/> whose key is the
+/// grain's key. Events activate the grain; it attaches its observer with
+/// <c>SubscribeAsync</c> in <c>OnActivateAsync</c>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class ImplicitStreamSubscriptionAttribute(string streamNamespace) : Attribute
+{
+    public string Namespace { get; } = streamNamespace;
+}
+
+/// <summary>Observer and subscription helpers.</summary>
+public static class AsyncStreamExtensions
+{
+    /// <summary>Subscribes a delegate.</summary>
+    public static Task<StreamSubscriptionHandle<T>> SubscribeAsync<T>(
+        this IAsyncStream<T> stream,
+        Func<T, StreamSequenceToken?, Task> onNextAsync,
+        Func<Exception, Task>? onErrorAsync = null,
+        Func<Task>? onCompletedAsync = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return stream.SubscribeAsync(new DelegateObserver<T>(onNextAsync, onErrorAsync, onCompletedAsync));
+    }
+
+    /// <summary>Resumes a subscription with a delegate.</summary>
+    public static Task<StreamSubscriptionHandle<T>> ResumeAsync<T>(
+        this StreamSubscriptionHandle<T> handle,
+        Func<T, StreamSequenceToken?, Task> onNextAsync,
+        Func<Exception, Task>? onErrorAsync = null,
+        Func<Task>? onCompletedAsync = null)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        return handle.ResumeAsync(new DelegateObserver<T>(onNextAsync, onErrorAsync, onCompletedAsync));
+    }
+
+    private sealed class DelegateObserver<T>(
+        Func<T, StreamSequenceToken?, Task> onNext,
+        Func<Exception, Task>? onError,
+        Func<Task>? onCompleted) : IAsyncObserver<T>
+    {
+        public Task OnNextAsync(T item, StreamSequenceToken? token = null) => onNext(item, token);
+
+        public Task OnCompletedAsync() => onCompleted?.Invoke() ?? Task.CompletedTask;
+
+        public Task OnErrorAsync(Exception ex) => onError?.Invoke(ex) ?? Task.CompletedTask;
+    }
+}

@@ -1,0 +1,330 @@
+using Agents.Invocation;
+
+namespace Agents.Runtime.Catalog;
+
+/// <summary>Activation and deactivation of an activation. See invariant 4 in ActivationData.cs.</summary>
+internal sealed partial class ActivationData
+{
+    /// <summary>Begins activation; called once, by whoever put this activation in the directory.</summary>
+    public void StartActivation()
+    {
+        lock (this)
+        {
+            if (_state != ActivationState.Created)
+            {
+                return;
+            }
+
+            _state = ActivationState.Activating;
+            _running++;
+        }
+
+        EnqueueReady(new PostedWork(static a => ((ActivationData)a!).RunActivation(), this));
+    }
+
+    private void RunActivation()
+    {
+        Task task;
+        try
+        {
+            task = ActivateAsync();
+        }
+        catch (Exception exception)
+        {
+            task = Task.FromException(exception);
+        }
+
+        if (task.IsCompleted)
+        {
+            OnActivationCompleted(task);
+        }
+        else
+        {
+            // Continuations of ActivateAsync already run on this activation; the completion
+            // callback only does bookkeeping under the lock, so it may run anywhere.
+            task.ContinueWith(static (t, a) => ((ActivationData)a!).OnActivationCompleted(t), this, CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task ActivateAsync()
+    {
+        using var timeout = _catalog.CreateTimeout(_catalog.Options.ActivationTimeout);
+        var token = timeout?.Token ?? CancellationToken.None;
+
+        using (GrainContextScope.Enter(this))
+        {
+            _grain = _class.Descriptor.Factory(_catalog.Services, this);
+        }
+
+        if (_extras?.States is { } states)
+        {
+            foreach (var state in states)
+            {
+                await state.LoadAsync(token).WaitAsync(_catalog.Options.ActivationTimeout, _catalog.TimeProvider, CancellationToken.None);
+            }
+        }
+
+        if (_grain is IGrainBase grain)
+        {
+            var activate = grain.OnActivateAsync(token);
+            if (!activate.IsCompleted)
+            {
+                await activate.WaitAsync(_catalog.Options.ActivationTimeout, _catalog.TimeProvider, CancellationToken.None);
+            }
+            else
+            {
+                await activate;
+            }
+        }
+    }
+
+    private void OnActivationCompleted(Task task)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            _catalog.Log.Activated(GrainId);
+            lock (this)
+            {
+                if (_state == ActivationState.Activating)
+                {
+                    _state = ActivationState.Active;
+                }
+            }
+
+            // Now Active: this lets waiting requests in, or starts a deactivation asked for meanwhile.
+            OnWorkCompleted();
+            return;
+        }
+
+        var exception = task.Exception?.InnerException ?? new OperationCanceledException("Activation was cancelled.");
+        if (exception is TimeoutException)
+        {
+            exception = new TimeoutException($"Activation of grain {GrainId} did not complete within {_catalog.Options.ActivationTimeout} (Agents:Silo:ActivationTimeout).", exception);
+        }
+
+        _catalog.Log.ActivationFailed(GrainId, exception);
+        DisposeTimers();
+        _catalog.RemoveActivation(this);
+        List<object> abandoned;
+        lock (this)
+        {
+            _state = ActivationState.Invalid;
+            _running--;
+            abandoned = DrainWaitingLocked();
+        }
+
+        foreach (var item in abandoned)
+        {
+            if (item is GrainRequest request)
+            {
+                _catalog.FailUndelivered(request, exception);
+            }
+        }
+
+        _catalog.OnActivationInvalid(this);
+        SignalDeactivated();
+    }
+
+    /// <summary>Asks this activation to deactivate once it is idle.</summary>
+    internal void RequestDeactivation(DeactivationReason reason)
+    {
+        lock (this)
+        {
+            if (_state is ActivationState.Invalid or ActivationState.Deactivating)
+            {
+                return;
+            }
+
+            Extras.DeactivationReason = reason;
+            if (_state is ActivationState.Created or ActivationState.Activating || _running > 0)
+            {
+                // Deactivate when the current work is done (OnIdleLocked).
+                _flags |= FlagDeactivateOnIdle;
+                return;
+            }
+
+            BeginDeactivationLocked();
+        }
+    }
+
+    /// <summary>Deactivates and completes once the activation is gone.</summary>
+    internal Task DeactivateAsync(DeactivationReason reason)
+    {
+        Task completion;
+        lock (this)
+        {
+            if (_state == ActivationState.Invalid)
+            {
+                return Task.CompletedTask;
+            }
+
+            completion = (Extras.Deactivated ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+
+        RequestDeactivation(reason);
+        return completion;
+    }
+
+    private void OnIdleLocked()
+    {
+        if ((_flags & FlagDeactivateOnIdle) != 0 && _state == ActivationState.Active)
+        {
+            _flags &= unchecked((byte)~FlagDeactivateOnIdle);
+            BeginDeactivationLocked();
+        }
+    }
+
+    private void BeginDeactivationLocked()
+    {
+        if ((_flags & FlagLifecycleQueued) != 0)
+        {
+            return;
+        }
+
+        _flags |= FlagLifecycleQueued;
+        _state = ActivationState.Deactivating;
+        _running++;
+        (_ready ??= new Queue<PostedWork>()).Enqueue(new PostedWork(static a => ((ActivationData)a!).RunDeactivation(), this));
+        if (!_scheduled)
+        {
+            _scheduled = true;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    private void RunDeactivation()
+    {
+        Task task;
+        try
+        {
+            task = DeactivateCoreAsync();
+        }
+        catch (Exception exception)
+        {
+            task = Task.FromException(exception);
+        }
+
+        if (task.IsCompleted)
+        {
+            OnDeactivationCompleted(task);
+        }
+        else
+        {
+            task.ContinueWith(static (t, a) => ((ActivationData)a!).OnDeactivationCompleted(t), this, CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task DeactivateCoreAsync()
+    {
+        DisposeTimers();
+        if (_grain is IGrainBase grain)
+        {
+            using var timeout = _catalog.CreateTimeout(_catalog.Options.DeactivationTimeout);
+            var reason = _extras?.DeactivationReason ?? default;
+            var deactivate = grain.OnDeactivateAsync(reason, timeout?.Token ?? CancellationToken.None);
+            if (!deactivate.IsCompleted)
+            {
+                await deactivate.WaitAsync(_catalog.Options.DeactivationTimeout, _catalog.TimeProvider, CancellationToken.None);
+            }
+            else
+            {
+                await deactivate;
+            }
+        }
+    }
+
+    private void OnDeactivationCompleted(Task task)
+    {
+        if (!task.IsCompletedSuccessfully)
+        {
+            _catalog.Log.DeactivationFailed(GrainId, task.Exception?.InnerException ?? new OperationCanceledException());
+        }
+        else
+        {
+            _catalog.Log.Deactivated(GrainId, _extras?.DeactivationReason ?? default);
+        }
+
+        // Leave the directory first, then turn Invalid: senders that still hold this activation
+        // either got in before (and are re-routed below) or see Invalid and resolve again.
+        _catalog.RemoveActivation(this);
+        List<object> leftovers;
+        lock (this)
+        {
+            _state = ActivationState.Invalid;
+            _running--;
+            leftovers = DrainWaitingLocked();
+        }
+
+        foreach (var item in leftovers)
+        {
+            if (item is GrainRequest request)
+            {
+                _catalog.Redeliver(request);
+            }
+        }
+
+        _catalog.OnActivationInvalid(this);
+        SignalDeactivated();
+    }
+
+    private List<object> DrainWaitingLocked()
+    {
+        var items = new List<object>();
+        if (_waiting is not null)
+        {
+            items.AddRange(_waiting);
+            _waiting.Clear();
+        }
+
+        if (_ready is not null)
+        {
+            // Interleaved requests that never started; posted continuations still run.
+            var keep = new Queue<PostedWork>();
+            foreach (var work in _ready)
+            {
+                if (work.Callback is null && work.State is GrainRequest request)
+                {
+                    items.Add(request);
+                }
+                else
+                {
+                    keep.Enqueue(work);
+                }
+            }
+
+            _ready = keep;
+        }
+
+        return items;
+    }
+
+    private void DisposeTimers()
+    {
+        List<Timers.GrainTimer>? timers;
+        lock (this)
+        {
+            timers = _extras?.Timers is { Count: > 0 } list ? [.. list] : null;
+        }
+
+        if (timers is not null)
+        {
+            foreach (var timer in timers)
+            {
+                timer.Dispose();
+            }
+        }
+    }
+
+    private void SignalDeactivated()
+    {
+        TaskCompletionSource? deactivated;
+        lock (this)
+        {
+            deactivated = _extras?.Deactivated;
+        }
+
+        deactivated?.TrySetResult();
+    }
+}

@@ -1,0 +1,151 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using Agents.Invocation;
+
+namespace Agents.Runtime.Catalog;
+
+/// <summary>
+/// Every grain interface and grain class known to this process, built once at start-up from the
+/// generated manifests: the entry assembly's, those of assemblies it references through
+/// <see cref="GrainManifestReferenceAttribute"/>, those of assemblies already loaded, and any added
+/// explicitly. Lookups afterwards are read-only and lock-free.
+/// </summary>
+public sealed class GrainTypeRegistry
+{
+    private readonly FrozenDictionary<Type, GrainInterfaceDescriptor> _interfaces;
+    private readonly FrozenDictionary<GrainType, GrainClassInfo> _classes;
+    private readonly FrozenDictionary<Type, GrainClassInfo[]> _implementations;
+    private readonly FrozenSet<string> _serializableTypes;
+
+    internal GrainTypeRegistry(IEnumerable<Assembly> assemblies, TimeSpan? defaultCollectionAge = null)
+    {
+        var builder = new Builder();
+        foreach (var provider in DiscoverProviders(assemblies))
+        {
+            provider.Populate(builder);
+        }
+
+        _interfaces = builder.Interfaces.ToFrozenDictionary();
+        var classes = new Dictionary<GrainType, GrainClassInfo>();
+        foreach (var descriptor in builder.Classes.Values)
+        {
+            var grainType = GrainClassInfo.GrainTypeOf(descriptor.GrainClass);
+            if (classes.TryGetValue(grainType, out var existing))
+            {
+                throw new InvalidOperationException(
+                    $"Grain classes {existing.GrainClass.FullName} and {descriptor.GrainClass.FullName} both have grain type '{grainType}'. " +
+                    "Give one of them a distinct name with [GrainType(\"...\")].");
+            }
+
+            classes[grainType] = new GrainClassInfo(grainType, descriptor, defaultCollectionAge);
+        }
+
+        _classes = classes.ToFrozenDictionary();
+        _implementations = _interfaces.Keys.ToFrozenDictionary(
+            i => i,
+            i => classes.Values.Where(c => c.Descriptor.Interfaces.Contains(i)).OrderBy(c => c.GrainType.Value, StringComparer.Ordinal).ToArray());
+        _serializableTypes = builder.SerializableTypes.ToFrozenSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Grain classes by grain type.</summary>
+    internal IEnumerable<GrainClassInfo> Classes => _classes.Values;
+
+    public IEnumerable<GrainInterfaceDescriptor> Interfaces => _interfaces.Values;
+
+    public IEnumerable<GrainType> GrainTypes => _classes.Keys;
+
+    /// <summary>Aliases of types with generated serializers: the wire allow-list.</summary>
+    public IReadOnlySet<string> SerializableTypes => _serializableTypes;
+
+    internal bool TryGetClass(GrainType grainType, out GrainClassInfo info) => _classes.TryGetValue(grainType, out info!);
+
+    public GrainInterfaceDescriptor GetInterface(Type interfaceType) =>
+        _interfaces.TryGetValue(interfaceType, out var descriptor)
+            ? descriptor
+            : throw new GrainTypeNotFoundException(
+                $"{interfaceType.FullName} is not a known grain interface. Grain interfaces derive from IGrainWithStringKey, " +
+                "IGrainWithGuidKey or IGrainWithIntegerKey and are declared in a project that runs the Agents source generator.");
+
+    /// <summary>The single grain type that implements <paramref name="interfaceType"/>.</summary>
+    public GrainType GetGrainTypeFor(Type interfaceType)
+    {
+        GetInterface(interfaceType);
+        var implementations = _implementations[interfaceType];
+        return implementations.Length switch
+        {
+            1 => implementations[0].GrainType,
+            0 => throw new GrainTypeNotFoundException(
+                $"No grain class implements {interfaceType.FullName}. Is the project with the grain class referenced by the silo?"),
+            _ => throw new GrainTypeNotFoundException(
+                $"{interfaceType.FullName} is implemented by several grain classes ({string.Join(", ", implementations.Select(c => c.GrainClass.Name))}); " +
+                "call GetGrain<T>(GrainId) with the grain type you want."),
+        };
+    }
+
+    /// <summary>Whether grains of <paramref name="grainType"/> implement <paramref name="interfaceType"/>.</summary>
+    public bool Implements(GrainType grainType, Type interfaceType) =>
+        _classes.TryGetValue(grainType, out var info) && info.Descriptor.Interfaces.Contains(interfaceType);
+
+    private static List<IGrainManifestProvider> DiscoverProviders(IEnumerable<Assembly> roots)
+    {
+        var seenAssemblies = new HashSet<Assembly>();
+        var seenProviders = new HashSet<Type>();
+        var providers = new List<IGrainManifestProvider>();
+        var pending = new Stack<Assembly>(roots);
+        while (pending.Count > 0)
+        {
+            var assembly = pending.Pop();
+            if (!seenAssemblies.Add(assembly))
+            {
+                continue;
+            }
+
+            foreach (var attribute in assembly.GetCustomAttributes<GrainManifestProviderAttribute>())
+            {
+                if (seenProviders.Add(attribute.ProviderType))
+                {
+                    providers.Add((IGrainManifestProvider)Activator.CreateInstance(attribute.ProviderType)!);
+                }
+            }
+
+            foreach (var reference in assembly.GetCustomAttributes<GrainManifestReferenceAttribute>())
+            {
+                pending.Push(reference.ProviderType.Assembly);
+            }
+        }
+
+        return providers;
+    }
+
+    /// <summary>The assemblies to start discovery from: the entry assembly and every loaded assembly that carries a manifest.</summary>
+    internal static IEnumerable<Assembly> DefaultRoots()
+    {
+        if (Assembly.GetEntryAssembly() is { } entry)
+        {
+            yield return entry;
+        }
+
+        foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            if (!assembly.IsDynamic && assembly.IsDefined(typeof(GrainManifestProviderAttribute), inherit: false))
+            {
+                yield return assembly;
+            }
+        }
+    }
+
+    private sealed class Builder : IGrainManifestBuilder
+    {
+        public Dictionary<Type, GrainInterfaceDescriptor> Interfaces { get; } = [];
+
+        public Dictionary<Type, GrainClassDescriptor> Classes { get; } = [];
+
+        public HashSet<string> SerializableTypes { get; } = new(StringComparer.Ordinal);
+
+        public void AddInterface(GrainInterfaceDescriptor descriptor) => Interfaces[descriptor.InterfaceType] = descriptor;
+
+        public void AddGrainClass(GrainClassDescriptor descriptor) => Classes[descriptor.GrainClass] = descriptor;
+
+        public void AddSerializableType(Type type, string alias) => SerializableTypes.Add(alias);
+    }
+}

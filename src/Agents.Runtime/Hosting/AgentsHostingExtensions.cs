@@ -1,0 +1,50 @@
+using Agents;
+using Agents.Runtime.Core;
+using Agents.Runtime.Hosting;
+using Agents.Runtime.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>Hosts a silo in a .NET generic host: <c>Host.CreateApplicationBuilder(args).UseAgentsSilo(silo => ...)</c>.</summary>
+public static class AgentsHostingExtensions
+{
+    /// <summary>
+    /// Adds a silo to the host. Configuration (<c>Agents:Silo</c>, <c>Agents:Clustering</c>,
+    /// <c>Agents:Storage:*</c>, <c>Agents:Streams:*</c>) is read after <paramref name="configure"/>
+    /// ran; a bad value throws <see cref="AgentsConfigurationException"/> naming its key.
+    /// </summary>
+    public static TBuilder UseAgentsSilo<TBuilder>(this TBuilder builder, Action<ISiloBuilder>? configure = null)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var silo = new SiloBuilder(builder.Services, builder.Configuration);
+        AddSiloServices(silo);
+        configure?.Invoke(silo);
+        ProviderConfiguration.Apply(silo);
+        return builder;
+    }
+
+    private static void AddSiloServices(SiloBuilder silo)
+    {
+        var services = silo.Services;
+        if (services.Any(d => d.ServiceType == typeof(SiloRuntime)))
+        {
+            throw new InvalidOperationException("UseAgentsSilo was called twice on the same host.");
+        }
+
+        services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.SectionName).ValidateOnStart();
+        services.AddOptions<ClusteringOptions>().BindConfiguration(ClusteringOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(silo.AssemblyList);
+        services.AddSingleton<SiloRuntime>();
+        services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<SiloRuntime>().GrainFactory);
+        services.AddSingleton<IClusterClient>(sp => new InProcessClusterClient(sp.GetRequiredService<IGrainFactory>(), sp));
+        services.AddHostedService<SiloHostedService>();
+
+        silo.AddStorageProviderKind("Memory", static (s, name, _) => s.AddMemoryGrainStorage(name));
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Agents.Runtime.Hosting;
+
+/// <summary>
+/// Applies the configuration-driven choices - <c>Agents:Clustering:Provider</c>,
+/// <c>Agents:Storage:&lt;name&gt;:Provider</c>, <c>Agents:Streams:&lt;name&gt;:Provider</c> - after the
+/// code-first configuration ran. A provider registered in code wins over configuration of the same
+/// name. A bad value throws <see cref="AgentsConfigurationException"/> naming the key, which stops
+/// start-up before anything runs.
+/// </summary>
+internal static class ProviderConfiguration
+{
+    public static void Apply(SiloBuilder silo)
+    {
+        ValidateClustering(silo.Configuration);
+        ApplySections(silo, "Agents:Storage", silo.StorageKinds, silo.StorageNames, "storage");
+        ApplySections(silo, "Agents:Streams", silo.StreamKinds, silo.StreamNames, "stream");
+    }
+
+    private static void ValidateClustering(IConfiguration configuration)
+    {
+        var key = $"{ClusteringOptions.SectionName}:Provider";
+        var provider = configuration[key];
+        if (string.IsNullOrEmpty(provider) || string.Equals(provider, ClusteringOptions.Localhost, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        throw new AgentsConfigurationException(
+            key,
+            $"'{provider}' is not a clustering provider this silo has. Use '{ClusteringOptions.Localhost}' (one silo, no membership table); " +
+            "table-backed clustering (Postgres) is not part of this build yet.");
+    }
+
+    private static void ApplySections(
+        SiloBuilder silo,
+        string sectionPath,
+        Dictionary<string, Action<ISiloBuilder, string, IConfigurationSection>> kinds,
+        HashSet<string> registered,
+        string what)
+    {
+        foreach (var section in silo.Configuration.GetSection(sectionPath).GetChildren())
+        {
+            var key = $"{sectionPath}:{section.Key}:Provider";
+            var kind = section["Provider"];
+            if (string.IsNullOrWhiteSpace(kind))
+            {
+                throw new AgentsConfigurationException(key, $"missing. Every {what} provider section needs a Provider ({KnownKinds(kinds)}).");
+            }
+
+            if (registered.Contains(section.Key))
+            {
+                // Registered in code: code wins.
+                continue;
+            }
+
+            if (!kinds.TryGetValue(kind, out var register))
+            {
+                throw new AgentsConfigurationException(key, $"'{kind}' is not a {what} provider. Known providers: {KnownKinds(kinds)}.");
+            }
+
+            register(silo, section.Key, section);
+        }
+    }
+
+    private static string KnownKinds(Dictionary<string, Action<ISiloBuilder, string, IConfigurationSection>> kinds) =>
+        kinds.Count == 0 ? "none registered" : string.Join(", ", kinds.Keys.Order(StringComparer.Ordinal));
+}

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Agents.Runtime.Hosting;
+
+/// <summary>Starts the silo with the host and shuts it down gracefully: every grain is deactivated (and writes its state) before the host stops.</summary>
+internal sealed partial class SiloHostedService(SiloRuntime runtime, IOptions<SiloOptions> options, ILogger<SiloHostedService> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var silo = options.Value;
+        LogStarted(logger, silo.SiloName ?? Environment.MachineName, silo.ClusterId, runtime.Registry.GrainTypes.Count(), string.Join(", ", runtime.Registry.GrainTypes.Order()));
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await runtime.Catalog.DeactivateAllAsync(cancellationToken);
+        LogStopped(logger);
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "Silo {SiloName} started in cluster {ClusterId} with {Count} grain types: {GrainTypes}")]
+    private static partial void LogStarted(ILogger logger, string siloName, string clusterId, int count, string grainTypes);
+
+    [LoggerMessage(2, LogLevel.Information, "Silo stopped: all grains deactivated")]
+    private static partial void LogStopped(ILogger logger);
+}

@@ -1,0 +1,138 @@
+using Agents.Runtime.Catalog;
+
+namespace Agents.Runtime.Timers;
+
+/// <summary>
+/// A grain timer. The underlying timer only queues a tick; the tick runs as work of the
+/// activation (a turn, like a request), and the next tick is armed only after the callback
+/// completes, so ticks never pile up or overlap. Disposing stops future ticks and cancels the
+/// token the running callback got.
+/// </summary>
+internal abstract class GrainTimer : IGrainTimer
+{
+    private readonly ActivationData _activation;
+    private readonly ITimer _timer;
+    private readonly CancellationTokenSource _disposed = new();
+    private readonly bool _interleave;
+    private readonly bool _keepAlive;
+    private TimeSpan _dueTime;
+    private TimeSpan _period;
+
+    protected GrainTimer(ActivationData activation, GrainTimerCreationOptions options, TimeProvider time)
+    {
+        if (options.DueTime < TimeSpan.Zero && options.DueTime != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"A timer's due time must not be negative (was {options.DueTime}).");
+        }
+
+        if (options.Period <= TimeSpan.Zero && options.Period != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"A timer's period must be positive or Timeout.InfiniteTimeSpan (was {options.Period}).");
+        }
+
+        _activation = activation;
+        _interleave = options.Interleave;
+        _keepAlive = options.KeepAlive;
+        _dueTime = options.DueTime;
+        _period = options.Period;
+        _timer = time.CreateTimer(static t => ((GrainTimer)t!).OnFired(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public void Start() => _timer.Change(_dueTime, Timeout.InfiniteTimeSpan);
+
+    public void Change(TimeSpan dueTime, TimeSpan period)
+    {
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        _dueTime = dueTime;
+        _period = period;
+        _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnFired()
+    {
+        if (!_disposed.IsCancellationRequested)
+        {
+            _activation.EnqueueTimerTick(this, _interleave);
+        }
+    }
+
+    /// <summary>Runs one tick inside the activation's turn.</summary>
+    internal void RunTick()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            _activation.OnWorkCompleted();
+            return;
+        }
+
+        if (_keepAlive)
+        {
+            _activation.MarkActive();
+        }
+
+        Task tick;
+        try
+        {
+            tick = InvokeCallback(_disposed.Token);
+        }
+        catch (Exception exception)
+        {
+            tick = Task.FromException(exception);
+        }
+
+        if (tick.IsCompleted)
+        {
+            OnTickCompleted(tick);
+        }
+        else
+        {
+            tick.ContinueWith(static (t, s) => ((GrainTimer)s!).OnTickCompleted(t), this, CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private void OnTickCompleted(Task tick)
+    {
+        if (tick.IsFaulted && !_disposed.IsCancellationRequested)
+        {
+            _activation.OnTimerTickFailed(tick.Exception!.InnerException!);
+        }
+
+        _activation.OnWorkCompleted();
+        if (!_disposed.IsCancellationRequested && _period != Timeout.InfiniteTimeSpan)
+        {
+            try
+            {
+                _timer.Change(_period, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed concurrently: no more ticks, as asked.
+            }
+        }
+    }
+
+    protected abstract Task InvokeCallback(CancellationToken cancellationToken);
+
+    public void Dispose()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _disposed.Cancel();
+        _timer.Dispose();
+        _activation.OnTimerDisposed(this);
+    }
+}
+
+internal sealed class GrainTimer<TState>(
+    ActivationData activation,
+    Func<TState, CancellationToken, Task> callback,
+    TState state,
+    GrainTimerCreationOptions options,
+    TimeProvider time) : GrainTimer(activation, options, time)
+{
+    protected override Task InvokeCallback(CancellationToken cancellationToken) => callback(state, cancellationToken);
+}
