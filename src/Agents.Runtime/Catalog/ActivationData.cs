@@ -158,6 +158,39 @@ internal sealed partial class ActivationData : SynchronizationContext, IGrainCon
         public List<Storage.IActivationState>? States;
         public DeactivationReason DeactivationReason;
         public TaskCompletionSource? Deactivated;
+        public Dictionary<Guid, object>? StreamObservers;
+    }
+
+    /// <summary>Attaches the observer that receives a stream subscription's events in this activation.</summary>
+    internal void SetStreamObserver(Guid subscriptionId, object observer)
+    {
+        lock (this)
+        {
+            (Extras.StreamObservers ??= [])[subscriptionId] = observer;
+        }
+    }
+
+    internal void RemoveStreamObserver(Guid subscriptionId)
+    {
+        lock (this)
+        {
+            _extras?.StreamObservers?.Remove(subscriptionId);
+        }
+    }
+
+    internal bool TryGetStreamObserver(Guid subscriptionId, out object observer)
+    {
+        lock (this)
+        {
+            if (_extras?.StreamObservers is { } observers && observers.TryGetValue(subscriptionId, out var found))
+            {
+                observer = found;
+                return true;
+            }
+        }
+
+        observer = null!;
+        return false;
     }
 
     private readonly record struct PostedWork(SendOrPostCallback? Callback, object? State);

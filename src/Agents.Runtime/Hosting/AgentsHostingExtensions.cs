@@ -46,5 +46,6 @@ public static class AgentsHostingExtensions
         services.AddHostedService<SiloHostedService>();
 
         silo.AddStorageProviderKind("Memory", static (s, name, _) => s.AddMemoryGrainStorage(name));
+        silo.AddStreamProviderKind("Memory", static (s, name, _) => s.AddMemoryStreams(name));
     }
 }

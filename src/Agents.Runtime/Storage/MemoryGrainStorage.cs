@@ -25,9 +25,9 @@ public sealed class MemoryGrainStorage(string name, IGrainStateSerializer? seria
             _records.TryGetValue((grainId.ToString(), stateName), out record);
         }
 
-        if (record is null)
+        if (record?.Payload is null)
         {
-            grainState.State = default!;
+            grainState.State = NewState<TState>.Create();
             grainState.ETag = null;
             grainState.RecordExists = false;
             return Task.CompletedTask;
@@ -35,11 +35,12 @@ public sealed class MemoryGrainStorage(string name, IGrainStateSerializer? seria
 
         try
         {
-            grainState.State = _serializer.Deserialize<TState>(record.Payload)!;
+            grainState.State = _serializer.Deserialize<TState>(record.Payload) ?? NewState<TState>.Create();
         }
         catch (Exception exception)
         {
-            throw new GrainStateException($"State '{stateName}' of grain {grainId} in memory storage '{Name}' could not be read as {typeof(TState).Name}.", exception);
+            return Task.FromException(new GrainStateException(
+                $"State '{stateName}' of grain {grainId} in memory storage '{Name}' could not be read as {typeof(TState).Name}.", exception));
         }
 
         grainState.ETag = record.Version.ToString(CultureInfo.InvariantCulture);
@@ -56,7 +57,11 @@ public sealed class MemoryGrainStorage(string name, IGrainStateSerializer? seria
         lock (_records)
         {
             _records.TryGetValue(key, out var existing);
-            CheckEtag(existing, grainState.ETag, grainId, stateName);
+            if (CheckEtag(existing, grainState.ETag, grainId, stateName) is { } conflict)
+            {
+                return Task.FromException(conflict);
+            }
+
             version = ++_version;
             _records[key] = new Record(version, payload);
         }
@@ -73,8 +78,14 @@ public sealed class MemoryGrainStorage(string name, IGrainStateSerializer? seria
         lock (_records)
         {
             _records.TryGetValue(key, out var existing);
-            CheckEtag(existing, grainState.ETag, grainId, stateName);
-            _records.Remove(key);
+            if (CheckEtag(existing, grainState.ETag, grainId, stateName) is { } conflict)
+            {
+                return Task.FromException(conflict);
+            }
+
+            // Keep a tombstone so versions never repeat: an ETag from before the clear never
+            // matches a record written after it (the same rule the SQLite provider follows).
+            _records[key] = new Record(++_version, null);
         }
 
         grainState.ETag = null;
@@ -82,17 +93,18 @@ public sealed class MemoryGrainStorage(string name, IGrainStateSerializer? seria
         return Task.CompletedTask;
     }
 
-    private void CheckEtag(Record? existing, string? etag, GrainId grainId, string stateName)
+    private InconsistentStateException? CheckEtag(Record? existing, string? etag, GrainId grainId, string stateName)
     {
-        var stored = existing?.Version.ToString(CultureInfo.InvariantCulture);
-        if (!string.Equals(stored, etag, StringComparison.Ordinal))
-        {
-            throw new InconsistentStateException(
+        // A cleared record (tombstone) reads as "no record": only a null ETag may write over it.
+        var stored = existing?.Payload is null ? null : existing.Version.ToString(CultureInfo.InvariantCulture);
+        return string.Equals(stored, etag, StringComparison.Ordinal) ? null : Conflict(stored, etag, grainId, stateName);
+    }
+
+    private InconsistentStateException Conflict(string? stored, string? etag, GrainId grainId, string stateName) =>
+            new InconsistentStateException(
                 $"State '{stateName}' of grain {grainId} in memory storage '{Name}' has ETag {stored ?? "(none)"}, but the write expected {etag ?? "(none)"}: someone else wrote it.",
                 stored,
                 etag);
-        }
-    }
 
-    private sealed record Record(long Version, byte[] Payload);
+    private sealed record Record(long Version, byte[]? Payload);
 }

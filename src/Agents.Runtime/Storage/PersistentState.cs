@@ -21,7 +21,7 @@ internal sealed class PersistentState<TState>(string stateName, string? storageN
     private readonly string _storageName = storageName ?? GrainStorageRegistry.DefaultName;
     private IGrainStorage? _storage;
 
-    public TState State { get; set; } = CreateDefault();
+    public TState State { get; set; } = NewState<TState>.Create();
 
     public string? Etag { get; set; }
 
@@ -40,7 +40,7 @@ internal sealed class PersistentState<TState>(string stateName, string? storageN
     public async Task ReadStateAsync(CancellationToken cancellationToken = default)
     {
         await Storage.ReadStateAsync(stateName, activation.GrainId, this, cancellationToken);
-        State ??= CreateDefault();
+        State ??= NewState<TState>.Create();
     }
 
     public async Task WriteStateAsync(CancellationToken cancellationToken = default)
@@ -68,10 +68,6 @@ internal sealed class PersistentState<TState>(string stateName, string? storageN
             throw;
         }
 
-        State = CreateDefault();
+        State = NewState<TState>.Create();
     }
-
-    private static TState CreateDefault() => typeof(TState).IsValueType || typeof(TState) == typeof(string)
-        ? default!
-        : Activator.CreateInstance<TState>();
 }

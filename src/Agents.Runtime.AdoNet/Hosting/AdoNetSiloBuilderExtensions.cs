@@ -1,0 +1,52 @@
+using Agents.AdoNet.Sqlite;
+using Agents.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Agents.Runtime.Hosting;
+
+/// <summary>Registers the relational providers with a silo.</summary>
+public static class AdoNetSiloBuilderExtensions
+{
+    /// <summary>
+    /// Makes the relational providers available to configuration:
+    /// <c>Agents:Storage:&lt;name&gt;:Provider = Sqlite</c> with <c>DataSource</c>, and optionally
+    /// <c>TableName</c>, <c>MaxBatchSize</c>, <c>MaxQueuedWrites</c>, <c>BusyTimeout</c>.
+    /// </summary>
+    public static ISiloBuilder AddAdoNetProviders(this ISiloBuilder silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        return silo.AddStorageProviderKind("Sqlite", static (s, name, section) => s.AddSqliteGrainStorage(name, options => section.Bind(options)));
+    }
+
+    /// <summary>
+    /// A SQLite grain storage provider called <paramref name="name"/>: one database file, schema
+    /// created on start-up, writes group-committed and synced to disk before they are acknowledged.
+    /// </summary>
+    public static ISiloBuilder AddSqliteGrainStorage(this ISiloBuilder silo, string name, Action<SqliteGrainStorageOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        silo.Services.AddOptions<SqliteGrainStorageOptions>(name).Configure(configure).ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<SqliteGrainStorageOptions>>(new SqliteGrainStorageOptionsValidator($"Agents:Storage:{name}", name));
+        silo.AddGrainStorage(name, static (sp, n) => new SqliteGrainStorage(
+            n,
+            sp.GetRequiredService<IOptionsMonitor<SqliteGrainStorageOptions>>().Get(n),
+            sp.GetService<IGrainStateSerializer>() ?? JsonGrainStateSerializer.Default,
+            sp.GetRequiredService<ILogger<SqliteGrainStorage>>()));
+        silo.Services.AddSingleton<IHostedService>(sp => new SqliteStorageInitializer(sp, name));
+        return silo;
+    }
+
+    /// <summary>Opens the database and creates the schema at start-up, so a bad file stops the silo before it serves.</summary>
+    private sealed class SqliteStorageInitializer(IServiceProvider services, string name) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) =>
+            ((SqliteGrainStorage)services.GetRequiredKeyedService<IGrainStorage>(name)).InitializeAsync(cancellationToken);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

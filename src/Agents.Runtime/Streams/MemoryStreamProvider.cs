@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Agents.Runtime.Catalog;
+using Agents.Runtime.Core;
+using Agents.Runtime.Hosting;
+using Agents.Streams;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Runtime.Streams;
+
+/*
+ * Streams within one silo's memory.
+ *
+ * Subscriptions: explicit ones are kept here (they outlive activations but not the process);
+ * implicit ones are computed from [ImplicitStreamSubscription] on grain classes: a stream
+ * (namespace, key) goes to grain (type, key) of every class subscribed to that namespace, under a
+ * subscription id derived from (grain type, namespace) so the grain's observer can be found.
+ *
+ * Order: every stream has one queue and one pump. The pump hands event n to all subscribers and
+ * waits for all of them before event n+1, so each subscriber sees the stream in production order.
+ * A subscriber that throws is logged; the event is not retried (memory streams are best effort;
+ * durable streams with retries and dead letters are the PostgreSQL provider's job).
+ */
+
+/// <summary>The in-memory stream provider.</summary>
+internal sealed partial class MemoryStreamProvider : IStreamProvider
+{
+    private readonly ConcurrentDictionary<StreamId, StreamQueue> _streams = new();
+    private readonly SiloRuntime _runtime;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, GrainType[]> _implicitSubscribers;
+
+    public MemoryStreamProvider(string name, SiloRuntime runtime, ILoggerFactory loggerFactory)
+    {
+        Name = name;
+        _runtime = runtime;
+        _logger = loggerFactory.CreateLogger("Agents.Runtime.Streams");
+        _implicitSubscribers = runtime.Registry.Classes
+            .SelectMany(c => c.ImplicitStreamNamespaces.Select(ns => (Namespace: ns, c.GrainType)))
+            .GroupBy(x => x.Namespace, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(x => x.GrainType).ToArray(), StringComparer.Ordinal);
+    }
+
+    public string Name { get; }
+
+    public bool IsRewindable => false;
+
+    public IAsyncStream<T> GetStream<T>(StreamId streamId) => new MemoryStream<T>(this, streamId);
+
+    internal StreamQueue GetQueue(StreamId streamId) => _streams.GetOrAdd(streamId, static (id, p) => new StreamQueue(id, p), this);
+
+    internal SiloRuntime Runtime => _runtime;
+
+    /// <summary>The implicit subscription of <paramref name="grainType"/> to streams in <paramref name="streamNamespace"/>, if it has one.</summary>
+    internal bool TryGetImplicitSubscription(GrainType grainType, string streamNamespace, out Guid subscriptionId)
+    {
+        if (_implicitSubscribers.TryGetValue(streamNamespace, out var types) && types.Contains(grainType))
+        {
+            subscriptionId = ImplicitSubscriptionId(grainType, streamNamespace);
+            return true;
+        }
+
+        subscriptionId = default;
+        return false;
+    }
+
+    internal IEnumerable<(GrainId Grain, Guid SubscriptionId)> ImplicitSubscribers(StreamId streamId)
+    {
+        if (!_implicitSubscribers.TryGetValue(streamId.Namespace, out var types))
+        {
+            yield break;
+        }
+
+        foreach (var type in types)
+        {
+            yield return (new GrainId(type, streamId.Key), ImplicitSubscriptionId(type, streamId.Namespace));
+        }
+    }
+
+    private static Guid ImplicitSubscriptionId(GrainType grainType, string streamNamespace)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"implicit:{grainType}:{streamNamespace}"), hash);
+        return new Guid(hash[..16]);
+    }
+
+    /// <summary>The activation on whose turn this code runs, if any: the subscriber when a grain subscribes.</summary>
+    internal static ActivationData? CurrentActivation => RuntimeContext.Current;
+
+    [LoggerMessage(2000, LogLevel.Warning, "Delivering an event of stream {StreamId} to {Subscriber} failed; the event is skipped for that subscriber")]
+    internal partial void LogDeliveryFailed(StreamId streamId, string subscriber, Exception exception);
+}

@@ -1,0 +1,56 @@
+using Agents.Streams;
+
+namespace Agents.Runtime.Streams;
+
+/// <summary>One event of a stream, typed, so it can be handed to an observer whose item type only the producer knows statically.</summary>
+internal abstract class StreamEvent(StreamSequenceToken token)
+{
+    public StreamSequenceToken Token { get; } = token;
+
+    /// <summary>Hands the event to <paramref name="observer"/> (an <see cref="IAsyncObserver{T}"/>).</summary>
+    public abstract Task DeliverTo(object observer, StreamId streamId);
+}
+
+internal sealed class StreamItemEvent<T>(T item, StreamSequenceToken token) : StreamEvent(token)
+{
+    public override Task DeliverTo(object observer, StreamId streamId) => observer is IAsyncObserver<T> typed
+        ? typed.OnNextAsync(item, Token)
+        : throw new InvalidCastException(
+            $"Stream {streamId} carries {typeof(T).Name} items, but a subscriber's observer is {observer.GetType().Name}, not an IAsyncObserver<{typeof(T).Name}>.");
+}
+
+internal sealed class StreamCompletedEvent(StreamSequenceToken token) : StreamEvent(token)
+{
+    public override Task DeliverTo(object observer, StreamId streamId) => observer switch
+    {
+        IStreamObserverLifecycle lifecycle => lifecycle.OnCompletedAsync(),
+        _ => Task.CompletedTask,
+    };
+}
+
+internal sealed class StreamErrorEvent(Exception error, StreamSequenceToken token) : StreamEvent(token)
+{
+    public override Task DeliverTo(object observer, StreamId streamId) => observer switch
+    {
+        IStreamObserverLifecycle lifecycle => lifecycle.OnErrorAsync(error),
+        _ => Task.CompletedTask,
+    };
+}
+
+/// <summary>The non-generic end-of-stream calls of an observer, whatever its item type.</summary>
+internal interface IStreamObserverLifecycle
+{
+    Task OnCompletedAsync();
+
+    Task OnErrorAsync(Exception ex);
+}
+
+/// <summary>Wraps a typed observer so completion and errors can be delivered without knowing its item type.</summary>
+internal sealed class ObserverAdapter<T>(IAsyncObserver<T> observer) : IAsyncObserver<T>, IStreamObserverLifecycle
+{
+    public Task OnNextAsync(T item, StreamSequenceToken? token = null) => observer.OnNextAsync(item, token);
+
+    public Task OnCompletedAsync() => observer.OnCompletedAsync();
+
+    public Task OnErrorAsync(Exception ex) => observer.OnErrorAsync(ex);
+}
