@@ -114,8 +114,19 @@ public sealed class TestCluster : IAsyncDisposable
             throw new InvalidOperationException("The test cluster is already running.");
         }
 
-        _host = _builder.BuildHost(Logs);
-        await _host.StartAsync(cancellationToken);
+        var host = _builder.BuildHost(Logs);
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            // A host that failed to start cannot be stopped, only disposed.
+            await ((IAsyncDisposable)host).DisposeAsync();
+            throw;
+        }
+
+        _host = host;
     }
 
     /// <summary>Shuts the silo down gracefully: every grain deactivates first.</summary>

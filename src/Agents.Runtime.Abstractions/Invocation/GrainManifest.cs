@@ -59,6 +59,15 @@ public interface IGrainManifestBuilder
 
     /// <summary>A type with a generated codec and copier; its presence puts the type on the wire allow-list.</summary>
     void AddSerializableType(Type type, string alias);
+
+    /// <summary>
+    /// The generated deep copier of a mutable <see cref="GenerateSerializerAttribute"/> type. Generated
+    /// requests call copiers of their own assembly directly; this registration serves values whose
+    /// static type does not name the copier (an <c>object</c> or interface parameter, a derived class,
+    /// a type from another assembly). The default registers it with <see cref="Serialization.DeepCopier"/>,
+    /// which is process-wide; a builder that overrides this must register it there too.
+    /// </summary>
+    void AddCopier<T>(Func<T, T> copier) => Serialization.DeepCopier.Register(copier);
 }
 
 /// <summary>Implemented by each assembly's generated manifest.</summary>

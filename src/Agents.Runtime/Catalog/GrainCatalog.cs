@@ -143,7 +143,7 @@ internal sealed partial class GrainCatalog : IDisposable
         if (!Registry.TryGetClass(grainId.Type, out var grainClass))
         {
             throw new GrainTypeNotFoundException(
-                $"Unknown grain type '{grainId.Type}' (grain {grainId}). Known grain types: {string.Join(", ", Registry.GrainTypes.Order())}.");
+                $"Unknown grain type '{grainId.Type}' (grain {grainId}). Known grain types: {string.Join(", ", Registry.GrainTypes.Select(t => t.Value).Order(StringComparer.Ordinal))}.");
         }
 
         object created = grainClass.IsStatelessWorker

@@ -41,9 +41,7 @@ public sealed class GrainTypeRegistry
         }
 
         _classes = classes.ToFrozenDictionary();
-        _implementations = _interfaces.Keys.ToFrozenDictionary(
-            i => i,
-            i => classes.Values.Where(c => c.Descriptor.Interfaces.Contains(i)).OrderBy(c => c.GrainType.Value, StringComparer.Ordinal).ToArray());
+        _implementations = _interfaces.Keys.ToFrozenDictionary(i => i, i => Implementations(i, classes.Values));
         _serializableTypes = builder.SerializableTypes.ToFrozenSet(StringComparer.Ordinal);
     }
 
@@ -85,6 +83,18 @@ public sealed class GrainTypeRegistry
     /// <summary>Whether grains of <paramref name="grainType"/> implement <paramref name="interfaceType"/>.</summary>
     public bool Implements(GrainType grainType, Type interfaceType) =>
         _classes.TryGetValue(grainType, out var info) && info.Descriptor.Interfaces.Contains(interfaceType);
+
+    /// <summary>
+    /// The classes <c>GetGrain&lt;T&gt;</c> may mean: those implementing <paramref name="grainInterface"/>,
+    /// narrowed to the ones for which it is the most specific grain interface (a class that
+    /// implements a grain interface derived from it is reached through the derived one).
+    /// </summary>
+    private static GrainClassInfo[] Implementations(Type grainInterface, IEnumerable<GrainClassInfo> classes)
+    {
+        var all = classes.Where(c => c.Descriptor.Interfaces.Contains(grainInterface)).ToArray();
+        var direct = all.Where(c => !c.Descriptor.Interfaces.Any(other => other != grainInterface && grainInterface.IsAssignableFrom(other))).ToArray();
+        return (direct.Length > 0 ? direct : all).OrderBy(c => c.GrainType.Value, StringComparer.Ordinal).ToArray();
+    }
 
     private static List<IGrainManifestProvider> DiscoverProviders(IEnumerable<Assembly> roots)
     {

@@ -10,7 +10,7 @@ internal sealed partial class SiloHostedService(SiloRuntime runtime, IOptions<Si
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var silo = options.Value;
-        LogStarted(logger, silo.SiloName ?? Environment.MachineName, silo.ClusterId, runtime.Registry.GrainTypes.Count(), string.Join(", ", runtime.Registry.GrainTypes.Order()));
+        LogStarted(logger, silo.SiloName ?? Environment.MachineName, silo.ClusterId, runtime.Registry.GrainTypes.Count(), string.Join(", ", runtime.Registry.GrainTypes.Select(t => t.Value).Order(StringComparer.Ordinal)));
         return Task.CompletedTask;
     }
 

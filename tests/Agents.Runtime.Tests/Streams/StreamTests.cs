@@ -1,0 +1,82 @@
+using Agents.Runtime.Tests.Grains;
+using Agents.Streams;
+
+namespace Agents.Runtime.Tests.Streams;
+
+public sealed class StreamTests(SiloFixture fixture) : IClassFixture<SiloFixture>
+{
+    private IStreamProvider Provider => fixture.Client.GetStreamProvider(StreamNames.Provider);
+
+    [Fact]
+    public async Task Implicit_subscribers_are_activated_and_receive_every_event_in_order()
+    {
+        var stream = Provider.GetStream<int>(StreamId.Create(StreamNames.Numbers, "implicit-1"));
+
+        for (var i = 0; i < 200; i++)
+        {
+            await stream.OnNextAsync(i);
+        }
+
+        var grain = fixture.Client.GetGrain<IImplicitConsumerGrain>("implicit-1");
+        await Eventually.HoldsAsync(async () => (await grain.Received()).Count == 200, "all 200 events arrived");
+        Assert.Equal(Enumerable.Range(0, 200), await grain.Received());
+    }
+
+    [Fact]
+    public async Task Explicit_subscribers_receive_every_event_in_order_and_survive_reactivation()
+    {
+        var alice = fixture.Client.GetGrain<IExplicitConsumerGrain>("alice");
+        var bob = fixture.Client.GetGrain<IExplicitConsumerGrain>("bob");
+        await alice.Subscribe("lobby");
+        await bob.Subscribe("lobby");
+        var lobby = Provider.GetStream<string>(StreamId.Create(StreamNames.Chat, "lobby"));
+
+        var messages = Enumerable.Range(0, 100).Select(i => $"msg-{i}").ToArray();
+        await lobby.OnNextBatchAsync(messages);
+
+        await Eventually.HoldsAsync(async () => (await alice.Received()).Count == 100 && (await bob.Received()).Count == 100, "both got 100 messages");
+        Assert.Equal(messages, await alice.Received());
+        Assert.Equal(messages, await bob.Received());
+        Assert.Equal(1, await alice.HandleCount("lobby"));
+    }
+
+    [Fact]
+    public async Task A_client_observer_receives_events_in_order()
+    {
+        var received = new List<int>();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stream = Provider.GetStream<int>(StreamId.Create("client-feed", "k"));
+        var handle = await stream.SubscribeAsync((item, _) =>
+        {
+            lock (received)
+            {
+                received.Add(item);
+                if (received.Count == 500)
+                {
+                    done.TrySetResult();
+                }
+            }
+
+            return Task.CompletedTask;
+        });
+
+        for (var i = 0; i < 500; i++)
+        {
+            await stream.OnNextAsync(i);
+        }
+
+        await done.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        lock (received)
+        {
+            Assert.Equal(Enumerable.Range(0, 500), received);
+        }
+
+        await handle.UnsubscribeAsync();
+        await stream.OnNextAsync(999);
+        await Task.Delay(100);
+        lock (received)
+        {
+            Assert.DoesNotContain(999, received);
+        }
+    }
+}
