@@ -17,10 +17,14 @@ internal static class LocalCallScenario
         await using var silo = await BenchSilo.StartAsync();
         var grain = silo.Client.GetGrain<IPingGrain>(1);
         await grain.Ping(0);
-        var ours = await Measure.ThroughputAsync("grain call", 1, _ =>
+        var ours = await Measure.ThroughputAsync("grain call", 1, async (_, loop) =>
         {
             var i = 0;
-            return async () => await grain.Ping(i++);
+            while (loop.Running)
+            {
+                i = await grain.Ping(i);
+                loop.Completed();
+            }
         }, settings.Warmup, settings.Duration);
 
         return new BenchResult("local-call", ours.PerSecond, baseline.PerSecond, ours.PerSecond / baseline.PerSecond, "calls/s")
@@ -56,14 +60,15 @@ internal static class LocalCallScenario
             }
         });
 
-        var result = await Measure.ThroughputAsync("channel ping-pong", 1, _ =>
+        var result = await Measure.ThroughputAsync("channel ping-pong", 1, async (_, loop) =>
         {
             var i = 0;
-            return async () =>
+            while (loop.Running)
             {
-                requests.Writer.TryWrite(i++);
-                await responses.Reader.ReadAsync();
-            };
+                requests.Writer.TryWrite(i);
+                i = await responses.Reader.ReadAsync();
+                loop.Completed();
+            }
         }, settings.Warmup, settings.Duration);
 
         await stop.CancelAsync();

@@ -21,14 +21,15 @@ internal static class LocalFanInScenario
         await using var silo = await BenchSilo.StartAsync();
         var grains = Enumerable.Range(0, Actors).Select(i => silo.Client.GetGrain<IPingGrain>(i)).ToArray();
         await Task.WhenAll(grains.Select(g => g.Ping(0).AsTask()));
-        var ours = await Measure.ThroughputAsync("grain fan-in", Callers, caller =>
+        var ours = await Measure.ThroughputAsync("grain fan-in", Callers, async (caller, loop) =>
         {
             var next = caller * 7;
-            return async () =>
+            while (loop.Running)
             {
                 next = (next + 1) % Actors;
                 await grains[next].Ping(next);
-            };
+                loop.Completed();
+            }
         }, settings.Warmup, settings.Duration);
 
         return new BenchResult("local-fanin", ours.PerSecond, baseline.PerSecond, ours.PerSecond / baseline.PerSecond, "calls/s")
@@ -65,16 +66,17 @@ internal static class LocalFanInScenario
             });
         }
 
-        var result = await Measure.ThroughputAsync("channel fan-in", Callers, caller =>
+        var result = await Measure.ThroughputAsync("channel fan-in", Callers, async (caller, loop) =>
         {
             var reply = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
             var next = caller * 7;
-            return async () =>
+            while (loop.Running)
             {
                 next = (next + 1) % Actors;
                 inboxes[next].Writer.TryWrite((next, reply.Writer));
                 await reply.Reader.ReadAsync();
-            };
+                loop.Completed();
+            }
         }, settings.Warmup, settings.Duration);
 
         await stop.CancelAsync();
