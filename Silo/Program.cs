@@ -7,7 +7,9 @@ using Microsoft.Extensions.Options;
 // variables, or --Agents:Section:Key=value on the command line).
 try
 {
-    var builder = Host.CreateApplicationBuilder(args);
+    // appsettings.json ships beside the binary; relative paths in it (data/) resolve against the
+    // directory the silo is started from.
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
     builder.UseAgentsSilo(silo => silo.AddAdoNetProviders());
     builder.Services.AddDemoWorkload(builder.Configuration);
     // RunAsync stops the silo gracefully on Ctrl+C / SIGTERM, then disposes the host.
