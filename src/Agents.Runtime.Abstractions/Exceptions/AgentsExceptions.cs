@@ -115,7 +115,7 @@ public sealed class InconsistentStateException : AgentsException
     public string? CurrentEtag { get; }
 }
 
-/// <summary>Storage could not read or decode a grain's state; the message names the grain and the provider.</summary>
+/// <summary>Storage could not read, decode or durably write a grain's state; the message names the grain, the state and the provider. A failed write stored nothing.</summary>
 public sealed class GrainStateException : AgentsException
 {
     public GrainStateException()

@@ -1,4 +1,5 @@
 using Agents.Invocation;
+using Agents.Runtime.Scheduler;
 
 namespace Agents.Runtime.Catalog;
 
@@ -22,62 +23,43 @@ internal sealed partial class ActivationData
         EnqueueReady(new PostedWork(static a => ((ActivationData)a!).RunActivation(), this));
     }
 
-    private void RunActivation()
-    {
-        Task task;
-        try
-        {
-            task = ActivateAsync();
-        }
-        catch (Exception exception)
-        {
-            task = Task.FromException(exception);
-        }
-
-        if (task.IsCompleted)
-        {
-            OnActivationCompleted(task);
-        }
-        else
-        {
-            // Continuations of ActivateAsync already run on this activation; the completion
-            // callback only does bookkeeping under the lock, so it may run anywhere.
-            task.ContinueWith(static (t, a) => ((ActivationData)a!).OnActivationCompleted(t), this, CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
+    private void RunActivation() =>
+        TaskCompletion.Start(static a => a.ActivateAsync(), this, static (task, a) => a.OnActivationCompleted(task));
 
     private async Task ActivateAsync()
     {
         using var timeout = _catalog.CreateTimeout(_catalog.Options.ActivationTimeout);
         var token = timeout?.Token ?? CancellationToken.None;
-
-        using (GrainContextScope.Enter(this))
+        try
         {
-            _grain = _class.Descriptor.Factory(_catalog.Services, this);
-        }
-
-        if (_extras?.States is { } states)
-        {
-            foreach (var state in states)
+            using (GrainContextScope.Enter(this))
             {
-                await state.LoadAsync(token).WaitAsync(_catalog.Options.ActivationTimeout, _catalog.TimeProvider, CancellationToken.None);
+                _grain = _class.Descriptor.Factory(_catalog.Services, this);
+            }
+
+            if (_extras?.States is { } states)
+            {
+                foreach (var state in states)
+                {
+                    await WithinActivationTimeout(state.LoadAsync(token));
+                }
+            }
+
+            if (_grain is IGrainBase grain)
+            {
+                await WithinActivationTimeout(grain.OnActivateAsync(token));
             }
         }
-
-        if (_grain is IGrainBase grain)
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            var activate = grain.OnActivateAsync(token);
-            if (!activate.IsCompleted)
-            {
-                await activate.WaitAsync(_catalog.Options.ActivationTimeout, _catalog.TimeProvider, CancellationToken.None);
-            }
-            else
-            {
-                await activate;
-            }
+            // The grain honoured the activation token: that is the timeout, reported as one.
+            throw new TimeoutException();
         }
     }
+
+    /// <summary>Bounds a step of activation even when the grain ignores its token.</summary>
+    private Task WithinActivationTimeout(Task step) =>
+        step.IsCompleted ? step : step.WaitAsync(_catalog.Options.ActivationTimeout, _catalog.TimeProvider, CancellationToken.None);
 
     private void OnActivationCompleted(Task task)
     {
@@ -193,28 +175,8 @@ internal sealed partial class ActivationData
         }
     }
 
-    private void RunDeactivation()
-    {
-        Task task;
-        try
-        {
-            task = DeactivateCoreAsync();
-        }
-        catch (Exception exception)
-        {
-            task = Task.FromException(exception);
-        }
-
-        if (task.IsCompleted)
-        {
-            OnDeactivationCompleted(task);
-        }
-        else
-        {
-            task.ContinueWith(static (t, a) => ((ActivationData)a!).OnDeactivationCompleted(t), this, CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
+    private void RunDeactivation() =>
+        TaskCompletion.Start(static a => a.DeactivateCoreAsync(), this, static (task, a) => a.OnDeactivationCompleted(task));
 
     private async Task DeactivateCoreAsync()
     {

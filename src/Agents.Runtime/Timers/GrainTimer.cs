@@ -1,4 +1,5 @@
 using Agents.Runtime.Catalog;
+using Agents.Runtime.Scheduler;
 
 namespace Agents.Runtime.Timers;
 
@@ -70,25 +71,7 @@ internal abstract class GrainTimer : IGrainTimer
             _activation.MarkActive();
         }
 
-        Task tick;
-        try
-        {
-            tick = InvokeCallback(_disposed.Token);
-        }
-        catch (Exception exception)
-        {
-            tick = Task.FromException(exception);
-        }
-
-        if (tick.IsCompleted)
-        {
-            OnTickCompleted(tick);
-        }
-        else
-        {
-            tick.ContinueWith(static (t, s) => ((GrainTimer)s!).OnTickCompleted(t), this, CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
+        TaskCompletion.Start(static t => t.InvokeCallback(t._disposed.Token), this, static (tick, t) => t.OnTickCompleted(tick));
     }
 
     private void OnTickCompleted(Task tick)

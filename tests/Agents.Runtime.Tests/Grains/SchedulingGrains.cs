@@ -14,7 +14,11 @@ public interface ITurnProbeGrain : IGrainWithStringKey
 [Immutable]
 public sealed record TurnReport(int Calls, int Overlaps, int MaxInFlight, int ParallelSegments);
 
-public sealed class TurnProbeGrain : Grain, ITurnProbeGrain
+/// <summary>
+/// Records how its turns ran: requests in flight at once (interleaving) and synchronous stretches
+/// of grain code running at once on different threads (parallelism, which must never happen).
+/// </summary>
+public abstract class TurnProbe : Grain, ITurnProbeGrain
 {
     private int _inFlight;
     private int _maxInFlight;
@@ -48,7 +52,6 @@ public sealed class TurnProbeGrain : Grain, ITurnProbeGrain
 
     public Task<TurnReport> Report() => Task.FromResult(new TurnReport(_calls, _overlaps, _maxInFlight, _parallelSegments));
 
-    // A synchronous stretch of grain code: if two ever run at once on different threads, it is counted.
     private void Segment()
     {
         if (Interlocked.Exchange(ref _executing, 1) == 1)
@@ -59,6 +62,10 @@ public sealed class TurnProbeGrain : Grain, ITurnProbeGrain
         Thread.SpinWait(2000);
         Volatile.Write(ref _executing, 0);
     }
+}
+
+public sealed class TurnProbeGrain : TurnProbe
+{
 }
 
 /// <summary>The same probe, reentrant: requests may interleave at awaits.</summary>
@@ -67,50 +74,8 @@ public interface IReentrantProbeGrain : ITurnProbeGrain
 }
 
 [Reentrant]
-public sealed class ReentrantProbeGrain : Grain, IReentrantProbeGrain
+public sealed class ReentrantProbeGrain : TurnProbe, IReentrantProbeGrain
 {
-    private int _inFlight;
-    private int _maxInFlight;
-    private int _overlaps;
-    private int _executing;
-    private int _parallelSegments;
-    private int _calls;
-
-    public async Task<bool> Work(int awaits)
-    {
-        var onContext = true;
-        _calls++;
-        _inFlight++;
-        _maxInFlight = Math.Max(_maxInFlight, _inFlight);
-        if (_inFlight > 1)
-        {
-            _overlaps++;
-        }
-
-        for (var i = 0; i < awaits; i++)
-        {
-            Segment();
-            await Task.Delay(1);
-            onContext &= RuntimeContext.Current?.GrainId == GrainId;
-        }
-
-        Segment();
-        _inFlight--;
-        return onContext;
-    }
-
-    public Task<TurnReport> Report() => Task.FromResult(new TurnReport(_calls, _overlaps, _maxInFlight, _parallelSegments));
-
-    private void Segment()
-    {
-        if (Interlocked.Exchange(ref _executing, 1) == 1)
-        {
-            Interlocked.Increment(ref _parallelSegments);
-        }
-
-        Thread.SpinWait(2000);
-        Volatile.Write(ref _executing, 0);
-    }
 }
 
 /// <summary>Counts its activations, to prove there is exactly one per grain id.</summary>
