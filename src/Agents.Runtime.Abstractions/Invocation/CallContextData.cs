@@ -4,21 +4,45 @@ namespace Agents.Invocation;
 
 /// <summary>
 /// One link of a call chain: the grain that made a call, and the chain that led to it. Chains are
-/// immutable and shared; a new link costs one object.
+/// immutable and shared. A link is <em>open</em> while the grain's work that made the call (a
+/// request, a timer tick, activation) is still running and so may be waiting on the call; the
+/// runtime closes it when that work ends. Only an open link of a busy grain means a cycle.
 /// </summary>
-public sealed class CallChainLink(GrainId grain, CallChainLink? previous)
+public sealed class CallChainLink
 {
-    public GrainId Grain { get; } = grain;
+    private volatile bool _closed;
 
-    public CallChainLink? Previous { get; } = previous;
+    public CallChainLink(GrainId grain, CallChainLink? previous)
+        : this(grain, previous, closed: true)
+    {
+    }
 
-    public int Depth { get; } = (previous?.Depth ?? 0) + 1;
+    internal CallChainLink(GrainId grain, CallChainLink? previous, bool closed)
+    {
+        Grain = grain;
+        Previous = previous;
+        Depth = (previous?.Depth ?? 0) + 1;
+        _closed = closed;
+    }
 
-    public bool Contains(GrainId grain)
+    public GrainId Grain { get; }
+
+    public CallChainLink? Previous { get; }
+
+    public int Depth { get; }
+
+    /// <summary>Whether the work that made this call is still running.</summary>
+    public bool IsOpen => !_closed;
+
+    /// <summary>The work that made the call has ended; the call can no longer be part of a cycle.</summary>
+    internal void Close() => _closed = true;
+
+    /// <summary>Whether <paramref name="grain"/> has an open link in this chain: it is waiting on the chain's last call.</summary>
+    public bool ContainsOpen(GrainId grain)
     {
         for (var link = this; link is not null; link = link.Previous)
         {
-            if (link.Grain == grain)
+            if (!link._closed && link.Grain == grain)
             {
                 return true;
             }

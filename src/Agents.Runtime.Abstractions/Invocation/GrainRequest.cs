@@ -9,14 +9,15 @@ namespace Agents.Invocation;
  * call therefore costs one pooled object and no serialization.
  *
  * Invariants (they are what make pooling safe):
- *  1. Two owners. The caller side owns the request until it consumed the result (GetResult) or,
+ *  1. Owners. The caller side owns the request until it consumed the result (GetResult) or,
  *     for a one-way call, until the runtime accepted it; the callee side owns it until the runtime
- *     released it after the invocation finished (or after it was dropped undelivered). The object
- *     returns to its pool only when both owners released it: _owners counts down from 2.
+ *     released it after the invocation finished (or after it was dropped undelivered); an outgoing
+ *     filter pipeline, when there is one, owns it until the pipeline finished (AddOwner). The object
+ *     returns to its pool only when every owner released it: _owners counts down to 0.
  *  2. The caller is completed exactly once: by the invocation's outcome, a timeout, cancellation,
  *     or a delivery failure, whichever comes first. _callerState is 2*v while pending and 2*v+1
- *     once completed, where v is the reuse version; completing is a compare-and-swap from 2*v, so a
- *     stale timeout for an earlier use of a recycled object can never complete a later use.
+ *     once completed, where v is the 30-bit reuse version; completing is a compare-and-swap from
+ *     2*v, so a stale timeout for an earlier use of a recycled object can never complete a later use.
  *  3. The caller's continuation never runs inline inside the callee's turn: the completion source
  *     runs continuations asynchronously (the caller's own SynchronizationContext when it is a grain,
  *     the thread pool otherwise).
@@ -32,6 +33,7 @@ public abstract class GrainRequest
 {
     private protected int _owners;
     private protected int _callerState;
+    private int _version;
 
     /// <summary>The method being called.</summary>
     public abstract GrainMethodDescriptor Method { get; }
@@ -65,6 +67,12 @@ public abstract class GrainRequest
     /// <summary>The response timeout for this send, resolved from the method and the silo's options.</summary>
     internal TimeSpan Timeout;
 
+    /// <summary>How many times the request was handed to a new activation because its activation deactivated first.</summary>
+    internal byte ForwardCount;
+
+    /// <summary>The runtime let this request interleave (call-chain reentrancy): it may start while the grain is busy.</summary>
+    internal bool InterleaveGranted;
+
     // Intrusive links of the runtime's outstanding-call registry (response timeouts): tracking a
     // call costs no allocation. Owned by that registry; only it reads or writes them.
     internal GrainRequest? PendingPrevious;
@@ -84,14 +92,23 @@ public abstract class GrainRequest
     internal Exception? InvocationException { get; set; }
 
     /// <summary>The invocation's result, boxed (filters and remote responses).</summary>
-    internal abstract object? BoxedResult { get; set; }
+    internal abstract object? BoxedResult { get; }
 
-    /// <summary>Prepares a freshly rented request for sending: both owners hold it.</summary>
+    /// <summary>Prepares a freshly rented request for sending: the caller and callee sides hold it.</summary>
     internal void Arm()
     {
         _owners = 2;
         InvocationException = null;
     }
+
+    /// <summary>A third party (an outgoing filter pipeline) holds the request until it calls <see cref="ReleaseOwner"/>.</summary>
+    internal void AddOwner() => Interlocked.Increment(ref _owners);
+
+    /// <summary>The holder added by <see cref="AddOwner"/> lets go.</summary>
+    internal void ReleaseOwner() => Release();
+
+    /// <summary>The next reuse version, 30 bits wide so that 2*v+1 fits an int.</summary>
+    private protected int NextVersion() => _version = (_version + 1) & 0x3FFF_FFFF;
 
     /// <summary>Registers cancellation of the caller's wait with the method's token.</summary>
     internal void RegisterCancellation()
@@ -128,8 +145,15 @@ public abstract class GrainRequest
     /// <summary>Completes the caller with <paramref name="exception"/> if the request is still in use <paramref name="version"/>.</summary>
     internal abstract bool TryCompleteCaller(Exception exception, int version);
 
-    /// <summary>Completes the caller with a boxed result (filters, remote responses).</summary>
-    internal abstract bool TryCompleteCallerWithBoxedResult(object? result);
+    /// <summary>
+    /// Completes the caller with a boxed result (filters, remote responses) if the request is still in
+    /// use <paramref name="version"/>. A result of the wrong type fails the call with an
+    /// <see cref="InvalidCastException"/> instead.
+    /// </summary>
+    internal abstract bool TryCompleteCallerWithBoxedResult(object? result, int version);
+
+    /// <summary>Sets the invocation's result from a boxed value; false (and nothing set) when it is of the wrong type.</summary>
+    internal abstract bool TrySetBoxedResult(object? value);
 
     /// <summary>The caller side lets go (one-way calls; after GetResult).</summary>
     internal void ReleaseCaller() => Release();
@@ -156,6 +180,8 @@ public abstract class GrainRequest
         Callee = null;
         OutcomeSink = null;
         InvocationException = null;
+        ForwardCount = 0;
+        InterleaveGranted = false;
         ResetCore();
         ClearArguments();
         ReturnToPool();

@@ -24,11 +24,7 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
     private const byte PendingValueTask = 2;
     private const byte PendingVoidValueTask = 3;
 
-    internal override object? BoxedResult
-    {
-        get => _result;
-        set => _result = value is null ? default! : (TResult)value;
-    }
+    internal override object? BoxedResult => _result;
 
     // ---- Callee side: the generated InvokeOn passes the method's task to one of these. ----
 
@@ -241,17 +237,52 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
         return true;
     }
 
-    internal override bool TryCompleteCallerWithBoxedResult(object? result)
+    internal override bool TryCompleteCallerWithBoxedResult(object? result, int version)
     {
-        var state = Volatile.Read(ref _callerState);
-        if ((state & 1) != 0 || Interlocked.CompareExchange(ref _callerState, state | 1, state) != state)
+        if (!TryUnbox(result, out var typed))
+        {
+            return TryCompleteCaller(WrongResultType(result!), version);
+        }
+
+        var pending = version << 1;
+        if (Interlocked.CompareExchange(ref _callerState, pending | 1, pending) != pending)
         {
             return false;
         }
 
-        _caller.SetResult(result is null ? default! : (TResult)result);
+        _caller.SetResult(typed);
         return true;
     }
+
+    internal override bool TrySetBoxedResult(object? value)
+    {
+        if (!TryUnbox(value, out var typed))
+        {
+            return false;
+        }
+
+        _result = typed;
+        return true;
+    }
+
+    private static bool TryUnbox(object? value, out TResult typed)
+    {
+        switch (value)
+        {
+            case TResult t:
+                typed = t;
+                return true;
+            case null when default(TResult) is null || typeof(TResult) == typeof(NoResult):
+                typed = default!;
+                return true;
+            default:
+                typed = default!;
+                return false;
+        }
+    }
+
+    internal InvalidCastException WrongResultType(object? value) => new(
+        $"A call filter set the result of {Method} to {(value is null ? "null" : $"a {value.GetType().Name}")}, but the method returns {typeof(TResult).Name}.");
 
     private protected override void ResetCore()
     {
@@ -261,7 +292,7 @@ public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TRe
         _pendingVoidValueTask = default;
         _pendingKind = 0;
         _caller.Reset();
-        Volatile.Write(ref _callerState, _caller.Version << 1);
+        Volatile.Write(ref _callerState, NextVersion() << 1);
     }
 
     /// <summary>The caller's awaitable for a <c>Task&lt;T&gt;</c> method.</summary>

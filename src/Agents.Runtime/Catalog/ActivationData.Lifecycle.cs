@@ -17,7 +17,7 @@ internal sealed partial class ActivationData
             }
 
             _state = ActivationState.Activating;
-            _running++;
+            BeginWorkLocked(this);
         }
 
         EnqueueReady(new PostedWork(static a => ((ActivationData)a!).RunActivation(), this));
@@ -71,11 +71,12 @@ internal sealed partial class ActivationData
                 if (_state == ActivationState.Activating)
                 {
                     _state = ActivationState.Active;
+                    PromoteInterleavingRequestsLocked();
                 }
             }
 
             // Now Active: this lets waiting requests in, or starts a deactivation asked for meanwhile.
-            OnWorkCompleted();
+            OnWorkCompleted(this);
             return;
         }
 
@@ -92,7 +93,7 @@ internal sealed partial class ActivationData
         lock (this)
         {
             _state = ActivationState.Invalid;
-            _running--;
+            EndLifecycleWorkLocked();
             abandoned = DrainWaitingLocked();
         }
 
@@ -166,7 +167,7 @@ internal sealed partial class ActivationData
 
         _flags |= FlagLifecycleQueued;
         _state = ActivationState.Deactivating;
-        _running++;
+        BeginWorkLocked(this);
         (_ready ??= new Queue<PostedWork>()).Enqueue(new PostedWork(static a => ((ActivationData)a!).RunDeactivation(), this));
         if (!_scheduled)
         {
@@ -215,7 +216,7 @@ internal sealed partial class ActivationData
         lock (this)
         {
             _state = ActivationState.Invalid;
-            _running--;
+            EndLifecycleWorkLocked();
             leftovers = DrainWaitingLocked();
         }
 
@@ -229,6 +230,39 @@ internal sealed partial class ActivationData
 
         _catalog.OnActivationInvalid(this);
         SignalDeactivated();
+    }
+
+    /// <summary>Activation or deactivation ended without OnWorkCompleted (the activation is gone).</summary>
+    private void EndLifecycleWorkLocked()
+    {
+        _running--;
+        _exclusiveLink?.Close();
+        _exclusiveLink = null;
+        _exclusiveWork = null;
+    }
+
+    /// <summary>Interleaving requests that arrived during activation may skip the queue now that the grain is Active.</summary>
+    private void PromoteInterleavingRequestsLocked()
+    {
+        if (_waiting is not { Count: > 0 } || !_waiting.Any(w => w is GrainRequest r && MayInterleave(r)))
+        {
+            return;
+        }
+
+        var remaining = new Queue<object>(_waiting.Count);
+        foreach (var item in _waiting)
+        {
+            if (item is GrainRequest request && MayInterleave(request))
+            {
+                (_ready ??= new Queue<PostedWork>()).Enqueue(new PostedWork(null, request));
+            }
+            else
+            {
+                remaining.Enqueue(item);
+            }
+        }
+
+        _waiting = remaining;
     }
 
     private List<object> DrainWaitingLocked()

@@ -21,12 +21,11 @@ internal sealed partial class ActivationData
                 return false;
             }
 
-            var interleave = request.Method.IsAlwaysInterleave;
-            if (!interleave && !_class.IsReentrant && Group is null && _running > 0 && request.CallContext?.Chain is { } chain && chain.Contains(GrainId))
+            if (!CanStartLocked(request) && IsCycleLocked(request, out var chain))
             {
                 if (_catalog.Options.AllowCallChainReentrancy)
                 {
-                    interleave = true;
+                    request.InterleaveGranted = true;
                 }
                 else
                 {
@@ -36,7 +35,7 @@ internal sealed partial class ActivationData
 
             if (cycle is null)
             {
-                if (interleave && _state == ActivationState.Active)
+                if (MayInterleave(request) && _state == ActivationState.Active)
                 {
                     (_ready ??= new Queue<PostedWork>()).Enqueue(new PostedWork(null, request));
                 }
@@ -67,14 +66,39 @@ internal sealed partial class ActivationData
         return true;
     }
 
-    private DeadlockException CreateDeadlockException(CallChainLink chain)
+    private bool IsCycleLocked(GrainRequest request, out CallChainLink chain)
+    {
+        chain = request.CallContext?.Chain!;
+        return !_class.IsReentrant && Group is null && chain is not null && chain.ContainsOpen(GrainId);
+    }
+
+    internal DeadlockException CreateDeadlockException(CallChainLink chain)
     {
         var grains = chain.ToList().Append(GrainId).ToArray();
         return new DeadlockException(
-            $"Call cycle detected: {string.Join(" → ", grains)}. Grain {GrainId} is not reentrant and is busy with the call that " +
-            "started this chain, so this call would wait on itself forever. Make the grain [Reentrant], the method [AlwaysInterleave], " +
+            $"Call cycle detected: {string.Join(" → ", grains)}. Grain {GrainId} is busy with the call that started this chain and " +
+            "would have to wait for itself. Make the grain [Reentrant], the method [AlwaysInterleave], " +
             "or set Agents:Silo:AllowCallChainReentrancy.",
             grains);
+    }
+
+    private static bool MayInterleave(GrainRequest request) => request.InterleaveGranted || request.Method.IsAlwaysInterleave;
+
+    /// <summary>
+    /// The call-chain link for a call made now from this activation: the open link of its exclusive
+    /// work when that is all that runs, otherwise a closed one (see invariant 3a).
+    /// </summary>
+    internal CallChainLink GetOutgoingLink(CallChainLink? incoming)
+    {
+        lock (this)
+        {
+            if (_exclusiveWork is not null && _running == 1)
+            {
+                return _exclusiveLink ??= new CallChainLink(GrainId, (_exclusiveWork as GrainRequest)?.CallContext?.Chain, closed: false);
+            }
+        }
+
+        return new CallChainLink(GrainId, incoming);
     }
 
     /// <summary>A continuation of grain code, posted by an await inside a turn.</summary>
@@ -84,7 +108,7 @@ internal sealed partial class ActivationData
         EnqueueReady(new PostedWork(d, state));
     }
 
-    /// <summary>Runs <paramref name="d"/> synchronously when already on this activation's turn; otherwise posts and waits is not supported.</summary>
+    /// <summary>Runs <paramref name="d"/> synchronously when already on this activation's turn; blocking from elsewhere is not supported.</summary>
     public override void Send(SendOrPostCallback d, object? state)
     {
         ArgumentNullException.ThrowIfNull(d);
@@ -126,7 +150,7 @@ internal sealed partial class ActivationData
             var budget = _catalog.Options.MaxWorkItemsPerTurnSlice;
             while (true)
             {
-                PostedWork work;
+                PostedWork work = default;
                 GrainRequest? start = null;
                 lock (this)
                 {
@@ -137,28 +161,7 @@ internal sealed partial class ActivationData
                         return;
                     }
 
-                    if (_ready is { Count: > 0 })
-                    {
-                        work = _ready.Dequeue();
-                        if (work.Callback is null && work.State is GrainRequest interleaved)
-                        {
-                            start = interleaved;
-                            CountStartedLocked(start);
-                        }
-                    }
-                    else if (TryTakeWaitingLocked(out var next))
-                    {
-                        work = default;
-                        if (next is GrainRequest request)
-                        {
-                            start = request;
-                        }
-                        else
-                        {
-                            work = new PostedWork(static t => ((Timers.GrainTimer)t!).RunTick(), next);
-                        }
-                    }
-                    else
+                    if (!TryTakeReadyLocked(out work, out start) && !TryTakeWaitingLocked(out work, out start))
                     {
                         _scheduled = false;
                         return;
@@ -202,28 +205,59 @@ internal sealed partial class ActivationData
         }
     }
 
-    private bool HasRunnableWorkLocked() =>
-        _ready is { Count: > 0 } || (_waiting is { Count: > 0 } && CanStartLocked(_waiting.Peek()));
-
-    private bool TryTakeWaitingLocked(out object next)
+    /// <summary>The next continuation, or interleaving request, ready to run.</summary>
+    private bool TryTakeReadyLocked(out PostedWork work, out GrainRequest? start)
     {
-        if (_waiting is { Count: > 0 } && CanStartLocked(_waiting.Peek()))
+        start = null;
+        while (_ready is { Count: > 0 })
         {
-            next = _waiting.Dequeue();
-            if (next is GrainRequest request)
+            work = _ready.Dequeue();
+            if (work.Callback is not null || work.State is not GrainRequest request)
             {
-                CountStartedLocked(request);
-            }
-            else
-            {
-                _running++;
+                return true;
             }
 
+            if (_state != ActivationState.Active)
+            {
+                // Deactivation began after this request was queued: it waits, then goes to the next activation.
+                (_waiting ??= new Queue<object>()).Enqueue(request);
+                continue;
+            }
+
+            start = request;
+            CountStartedLocked(request);
             return true;
         }
 
-        next = null!;
+        work = default;
         return false;
+    }
+
+    private bool HasRunnableWorkLocked() =>
+        _ready is { Count: > 0 } || (_waiting is { Count: > 0 } && CanStartLocked(_waiting.Peek()));
+
+    private bool TryTakeWaitingLocked(out PostedWork work, out GrainRequest? start)
+    {
+        work = default;
+        start = null;
+        if (_waiting is not { Count: > 0 } || !CanStartLocked(_waiting.Peek()))
+        {
+            return false;
+        }
+
+        var next = _waiting.Dequeue();
+        if (next is GrainRequest request)
+        {
+            start = request;
+            CountStartedLocked(request);
+        }
+        else
+        {
+            BeginWorkLocked(next);
+            work = new PostedWork(static t => ((Timers.GrainTimer)t!).RunTick(), next);
+        }
+
+        return true;
     }
 
     private bool CanStartLocked(object next)
@@ -238,28 +272,44 @@ internal sealed partial class ActivationData
             return true;
         }
 
-        return next is GrainRequest request && request.Method.IsReadOnly && _running == _runningReadOnly;
+        return next is GrainRequest request
+            && (MayInterleave(request) || (request.Method.IsReadOnly && _running == _runningReadOnly));
     }
 
     private void CountStartedLocked(GrainRequest request)
     {
-        _running++;
         if (request.Method.IsReadOnly)
         {
             _runningReadOnly++;
+            _running++;
         }
+        else
+        {
+            BeginWorkLocked(request);
+        }
+    }
+
+    /// <summary>Counts work as running; work that starts alone on a non-reentrant grain is its exclusive work (invariant 3a).</summary>
+    private void BeginWorkLocked(object work)
+    {
+        if (_running == 0 && !_class.IsReentrant)
+        {
+            _exclusiveWork = work;
+            _exclusiveLink = null;
+        }
+
+        _running++;
     }
 
     private void StartRequest(GrainRequest request)
     {
+        request.Callee = this;
         if (request.CancellationToken.IsCancellationRequested)
         {
-            request.Callee = this;
             request.FailInvocation(new OperationCanceledException(request.CancellationToken));
             return;
         }
 
-        request.Callee = this;
         if (request.CallContext is { } context)
         {
             RequestContext.CurrentData = context;
@@ -279,14 +329,17 @@ internal sealed partial class ActivationData
     public void OnInvocationCompleted(GrainRequest request)
     {
         _catalog.CompleteLocalCall(request);
-        OnWorkCompleted(request.Method.IsReadOnly);
+        OnWorkCompleted(request, request.Method.IsReadOnly, markActive: true);
         request.ReleaseCallee();
     }
 
     /// <summary>A request, tick or lifecycle operation finished.</summary>
-    internal void OnWorkCompleted(bool readOnly = false)
+    /// <param name="work">The work item, to end it as exclusive work if it was.</param>
+    /// <param name="readOnly">Whether it was a read-only request.</param>
+    /// <param name="markActive">Whether it counts as activity for idle collection.</param>
+    internal void OnWorkCompleted(object work, bool readOnly = false, bool markActive = true)
     {
-        var now = _catalog.TimeProvider.GetTimestamp();
+        var now = markActive ? _catalog.TimeProvider.GetTimestamp() : 0;
         bool schedule = false;
         lock (this)
         {
@@ -296,7 +349,18 @@ internal sealed partial class ActivationData
                 _runningReadOnly--;
             }
 
-            _lastActiveTimestamp = now;
+            if (ReferenceEquals(work, _exclusiveWork))
+            {
+                _exclusiveLink?.Close();
+                _exclusiveLink = null;
+                _exclusiveWork = null;
+            }
+
+            if (markActive)
+            {
+                _lastActiveTimestamp = now;
+            }
+
             if (_running == 0)
             {
                 OnIdleLocked();

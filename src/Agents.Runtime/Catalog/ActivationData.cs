@@ -1,5 +1,4 @@
 using Agents.Invocation;
-using Agents.Runtime.Core;
 using Agents.Streams;
 
 namespace Agents.Runtime.Catalog;
@@ -17,10 +16,17 @@ namespace Agents.Runtime.Catalog;
  *     whatever thread completed the awaited task.
  *  3. Non-reentrant means one request in progress. _running counts started-but-unfinished
  *     requests, timer ticks and lifecycle operations. A waiting request starts only when the rules
- *     in CanStart allow it: nothing running; or the grain is [Reentrant]; or both it and everything
- *     running are [ReadOnly]. [AlwaysInterleave] requests and call-chain-reentrant calls bypass the
- *     waiting queue and start at the next turn boundary. Interleaving therefore only happens at
- *     awaits, never in parallel (invariant 1).
+ *     in CanStartLocked allow it: nothing running; or the grain is [Reentrant]; or both it and
+ *     everything running are [ReadOnly]; or it may interleave ([AlwaysInterleave], call-chain
+ *     reentrancy) and the grain is Active. Interleaving requests skip the waiting queue while the
+ *     grain is Active. Interleaving therefore only happens at awaits, never in parallel (invariant 1),
+ *     and never beside activation or deactivation (invariant 4).
+ *  3a. Exclusive work and cycles. Work that starts while nothing else runs on a non-reentrant
+ *     activation (a request, a tick, activation, deactivation) is its exclusive work. The first call
+ *     it makes creates an open call-chain link, closed when that work ends. A request arriving with
+ *     an open link of this grain in its chain, that cannot start, is waiting on the work that waits
+ *     for it: a cycle, failed at once. Calls made while interleaved work also runs get closed links:
+ *     their owner is ambiguous, and a missed cycle (a timeout) is better than a false one.
  *  4. Lifecycle is exclusive. Activation (state read + OnActivateAsync) and deactivation
  *     (OnDeactivateAsync) run with _running > 0 and state != Active, so no request starts beside
  *     them. Requests arriving meanwhile wait, and after deactivation are re-routed to a new
@@ -45,6 +51,8 @@ internal sealed partial class ActivationData : SynchronizationContext, IGrainCon
     private Queue<PostedWork>? _ready;
     private long _lastActiveTimestamp;
     private ActivationExtras? _extras;
+    private object? _exclusiveWork;
+    private CallChainLink? _exclusiveLink;
 
     private const byte FlagDeactivateOnIdle = 1;
     private const byte FlagLifecycleQueued = 2;

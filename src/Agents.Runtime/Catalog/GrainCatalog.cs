@@ -75,7 +75,11 @@ internal sealed partial class GrainCatalog : IDisposable
     /// <summary>Routes a request to its grain's activation, creating it if needed.</summary>
     public void Deliver(GrainRequest request)
     {
-        if (request.TargetReference?.CachedTarget is ActivationData cached && cached.TryEnqueue(request))
+        // Once enqueued, a one-way request may run, finish and be recycled at once: read what is
+        // needed afterwards first, and never touch the request after handing it over.
+        var reference = request.TargetReference;
+        var grainId = request.TargetId;
+        if (reference?.CachedTarget is ActivationData cached && cached.TryEnqueue(request))
         {
             return;
         }
@@ -83,9 +87,10 @@ internal sealed partial class GrainCatalog : IDisposable
         for (var attempt = 0; attempt < MaxDeliveryAttempts; attempt++)
         {
             object target;
+            bool created;
             try
             {
-                target = GetOrCreateTarget(request.TargetId);
+                target = GetOrCreateTarget(grainId, out created);
             }
             catch (Exception exception)
             {
@@ -95,13 +100,22 @@ internal sealed partial class GrainCatalog : IDisposable
 
             if (target is ActivationData activation)
             {
+                if (reference is not null)
+                {
+                    reference.CachedTarget = activation;
+                }
+
+                if (created)
+                {
+                    // Join the new activation before it starts: were it to fail at once, this call
+                    // gets its exception instead of starting a second activation.
+                    activation.TryEnqueue(request);
+                    StartNewActivation(activation);
+                    return;
+                }
+
                 if (activation.TryEnqueue(request))
                 {
-                    if (request.TargetReference is { } reference)
-                    {
-                        reference.CachedTarget = activation;
-                    }
-
                     return;
                 }
             }
@@ -114,10 +128,14 @@ internal sealed partial class GrainCatalog : IDisposable
             Thread.Yield();
         }
 
-        FailUndelivered(request, new AgentsException($"Could not deliver {request.Method} to {request.TargetId}: its activation kept deactivating."));
+        FailUndelivered(request, new AgentsException($"Could not deliver {request.Method} to {grainId}: its activation kept deactivating."));
     }
 
-    /// <summary>Delivers a request again after the activation holding it deactivated.</summary>
+    /// <summary>
+    /// Delivers a request again after the activation holding it deactivated before running it. A
+    /// request is forwarded at most <see cref="MaxForwards"/> times, so a grain that deactivates
+    /// as soon as it activates (DeactivateOnIdle in OnActivateAsync) cannot bounce it forever.
+    /// </summary>
     public void Redeliver(GrainRequest request)
     {
         if (request.TargetReference is { } reference)
@@ -125,11 +143,25 @@ internal sealed partial class GrainCatalog : IDisposable
             reference.CachedTarget = null;
         }
 
+        if (++request.ForwardCount > MaxForwards)
+        {
+            FailUndelivered(request, new AgentsException(
+                $"{request.Method} to {request.TargetId} was forwarded {MaxForwards} times because each activation of the grain deactivated " +
+                "before running it (does the grain call DeactivateOnIdle in OnActivateAsync?)."));
+            return;
+        }
+
         Deliver(request);
     }
 
-    private object GetOrCreateTarget(GrainId grainId)
+    private const int MaxForwards = 2;
+
+    /// <summary>Whether graceful shutdown has begun: no new activations.</summary>
+    public bool IsShuttingDown => _shuttingDown;
+
+    private object GetOrCreateTarget(GrainId grainId, out bool created)
     {
+        created = false;
         if (_directory.TryGetValue(grainId, out var existing))
         {
             return existing;
@@ -146,17 +178,28 @@ internal sealed partial class GrainCatalog : IDisposable
                 $"Unknown grain type '{grainId.Type}' (grain {grainId}). Known grain types: {string.Join(", ", Registry.GrainTypes.Select(t => t.Value).Order(StringComparer.Ordinal))}.");
         }
 
-        object created = grainClass.IsStatelessWorker
+        object candidate = grainClass.IsStatelessWorker
             ? new StatelessWorkerGroup(grainId, grainClass, this)
             : new ActivationData(grainId, grainClass, this);
-        var winner = _directory.GetOrAdd(grainId, created);
-        if (ReferenceEquals(winner, created) && created is ActivationData activation)
+        var winner = _directory.GetOrAdd(grainId, candidate);
+        if (ReferenceEquals(winner, candidate) && candidate is ActivationData)
         {
             OnActivationCreated();
-            activation.StartActivation();
+            created = true;
         }
 
         return winner;
+    }
+
+    /// <summary>Starts an activation this silo just created (its first request already queued).</summary>
+    internal void StartNewActivation(ActivationData activation)
+    {
+        activation.StartActivation();
+        if (_shuttingDown)
+        {
+            // Created in the race with shutdown's snapshot of activations: deactivate it too.
+            activation.RequestDeactivation(new DeactivationReason(DeactivationReasonCode.ShuttingDown, "The silo is shutting down."));
+        }
     }
 
     internal void OnActivationCreated() => Interlocked.Increment(ref _activationCount);
@@ -218,6 +261,8 @@ internal sealed partial class GrainCatalog : IDisposable
                 Log.OneWayCallFailed(request.Method.ToString(), request.TargetId, exception);
             }
 
+            // Nobody waits for a one-way call, but an outgoing filter around it does.
+            request.OutcomeSink?.OnOutcome(request);
             return;
         }
 

@@ -28,11 +28,28 @@ internal sealed class StatelessWorkerGroup(GrainId grainId, GrainClassInfo grain
     {
         for (var attempt = 0; attempt < 8; attempt++)
         {
-            var worker = PickWorker(out var created);
+            if (catalog.IsShuttingDown)
+            {
+                catalog.FailUndelivered(request, new SiloUnavailableException($"Grain {GrainId} cannot take new work: the silo is shutting down."));
+                return true;
+            }
+
+            var worker = PickWorker(out var created, out var allBusyAtLimit);
+            if (allBusyAtLimit && request.CallContext?.Chain is { } chain && chain.ContainsOpen(GrainId))
+            {
+                // Every worker is busy and one of them waits on this very call: queueing it would
+                // wait on itself whenever it lands behind the waiting worker.
+                catalog.FailUndelivered(request, worker.CreateDeadlockException(chain));
+                return true;
+            }
+
             if (created)
             {
+                // Join the new worker before it starts (see GrainCatalog.Deliver).
                 catalog.OnActivationCreated();
-                worker.StartActivation();
+                worker.TryEnqueue(request);
+                catalog.StartNewActivation(worker);
+                return true;
             }
 
             if (worker.TryEnqueue(request))
@@ -44,10 +61,11 @@ internal sealed class StatelessWorkerGroup(GrainId grainId, GrainClassInfo grain
         return false;
     }
 
-    private ActivationData PickWorker(out bool created)
+    private ActivationData PickWorker(out bool created, out bool allBusyAtLimit)
     {
         lock (_workers)
         {
+            allBusyAtLimit = false;
             ActivationData? best = null;
             var bestLoad = int.MaxValue;
             foreach (var worker in _workers)
@@ -75,6 +93,7 @@ internal sealed class StatelessWorkerGroup(GrainId grainId, GrainClassInfo grain
             }
 
             created = false;
+            allBusyAtLimit = true;
             return best;
         }
     }

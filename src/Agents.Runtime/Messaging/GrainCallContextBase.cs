@@ -13,6 +13,12 @@ internal abstract class GrainCallContextBase(GrainRequest request, GrainId? sour
     private int _next;
     private TaskCompletionSource? _inner;
 
+    /// <summary>The call itself was started (the last filter called <see cref="Invoke"/>).</summary>
+    protected bool CallStarted => _inner is not null;
+
+    /// <summary>The call itself has finished, or was never started.</summary>
+    protected Task CallCompletion => _inner?.Task ?? Task.CompletedTask;
+
     public GrainRequest Request { get; } = request;
 
     public GrainMethodDescriptor Method => Request.Method;

@@ -42,37 +42,60 @@ internal sealed class IncomingCallContext : GrainCallContextBase, IIncomingGrain
 
     protected override void Finish(Task pipeline)
     {
+        if (!CallCompletion.IsCompleted)
+        {
+            // A filter returned without awaiting Invoke(): the grain method is still running. The
+            // request is the activation's only once the method is done.
+            CallCompletion.ContinueWith(static (_, s) => { var (c, p) = ((IncomingCallContext, Task))s!; c.Finish(p); }, (this, pipeline),
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return;
+        }
+
         Request.Callee = _activation;
-        if (pipeline.IsCompletedSuccessfully)
+        if (!pipeline.IsCompletedSuccessfully)
+        {
+            Request.InvocationException = pipeline.Exception?.InnerException ?? new OperationCanceledException();
+        }
+        else if (Request.TrySetBoxedResult(Result))
         {
             Request.InvocationException = null;
-            Request.BoxedResult = Result;
         }
         else
         {
-            Request.InvocationException = pipeline.Exception?.InnerException ?? new OperationCanceledException();
+            Request.InvocationException = new InvalidCastException(
+                $"An incoming call filter set the result of {Method} to {(Result is null ? "null" : $"a {Result.GetType().Name}")}, which the method cannot return.");
         }
 
         _activation.OnInvocationCompleted(Request);
     }
 }
 
-/// <summary>An outgoing call running through the outgoing filters before it is sent.</summary>
+/// <summary>
+/// An outgoing call running through the outgoing filters before it is sent. The pipeline holds its
+/// own share of the request (see GrainRequest's ownership rules), so the request cannot be
+/// recycled while a filter may still look at it, and it completes the caller only for the use it
+/// was created for.
+/// </summary>
 internal sealed class OutgoingCallContext : GrainCallContextBase, IOutgoingGrainCallContext, IRequestOutcomeSink
 {
     private readonly IOutgoingGrainCallFilter[] _filters;
     private readonly Action<GrainRequest> _send;
+    private readonly GrainCatalog _catalog;
+    private readonly int _version;
 
-    private OutgoingCallContext(GrainRequest request, IOutgoingGrainCallFilter[] filters, Action<GrainRequest> send)
+    private OutgoingCallContext(GrainRequest request, IOutgoingGrainCallFilter[] filters, Action<GrainRequest> send, GrainCatalog catalog)
         : base(request, Core.RuntimeContext.Current?.GrainId, filters.Length, asynchronousContinuations: true)
     {
         _filters = filters;
         _send = send;
+        _catalog = catalog;
+        _version = request.Version;
     }
 
-    public static void Run(GrainRequest request, IOutgoingGrainCallFilter[] filters, Action<GrainRequest> send)
+    public static void Run(GrainRequest request, IOutgoingGrainCallFilter[] filters, Action<GrainRequest> send, GrainCatalog catalog)
     {
-        var context = new OutgoingCallContext(request, filters, send);
+        request.AddOwner();
+        var context = new OutgoingCallContext(request, filters, send, catalog);
         request.OutcomeSink = context;
         context.RunPipeline();
     }
@@ -85,13 +108,25 @@ internal sealed class OutgoingCallContext : GrainCallContextBase, IOutgoingGrain
 
     protected override void Finish(Task pipeline)
     {
-        if (pipeline.IsCompletedSuccessfully)
+        if (!Request.Method.IsOneWay)
         {
-            Request.TryCompleteCallerWithBoxedResult(Result);
+            if (pipeline.IsCompletedSuccessfully)
+            {
+                Request.TryCompleteCallerWithBoxedResult(Result, _version);
+            }
+            else
+            {
+                Request.TryCompleteCaller(pipeline.Exception?.InnerException ?? new OperationCanceledException(), _version);
+            }
         }
-        else
+
+        if (!CallStarted)
         {
-            Request.TryCompleteCaller(pipeline.Exception?.InnerException ?? new OperationCanceledException());
+            // A filter answered without sending the call: the callee side's share is ours to drop.
+            _catalog.PendingCalls.Untrack(Request);
+            Request.ReleaseCallee();
         }
+
+        Request.ReleaseOwner();
     }
 }

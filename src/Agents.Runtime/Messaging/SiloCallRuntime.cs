@@ -27,9 +27,9 @@ internal sealed class SiloCallRuntime : IGrainCallRuntime
     {
         request.TargetId = target.GrainId;
         request.TargetReference = target;
-        request.CallContext = CaptureCallContext();
 
         var method = request.Method;
+        request.CallContext = CaptureCallContext(method.IsOneWay);
         if (method.IsOneWay)
         {
             request.ReleaseCaller();
@@ -54,7 +54,7 @@ internal sealed class SiloCallRuntime : IGrainCallRuntime
 
         if (_outgoingFilters.Length > 0)
         {
-            OutgoingCallContext.Run(request, _outgoingFilters, _deliver);
+            OutgoingCallContext.Run(request, _outgoingFilters, _deliver, _catalog);
         }
         else
         {
@@ -62,16 +62,24 @@ internal sealed class SiloCallRuntime : IGrainCallRuntime
         }
     }
 
-    /// <summary>The request context plus, when called from a grain, a call chain that ends with that grain.</summary>
-    private static CallContextData? CaptureCallContext()
+    /// <summary>
+    /// The request context plus, when called from a grain, a call chain that ends with that grain.
+    /// One-way calls carry no chain: nothing waits on them, so they can never close a cycle.
+    /// </summary>
+    private static CallContextData? CaptureCallContext(bool oneWay)
     {
         var data = RequestContext.CurrentData;
+        if (oneWay)
+        {
+            return data?.Chain is null ? data : data.Items is null ? null : new CallContextData(data.Items, null);
+        }
+
         var caller = RuntimeContext.Current;
         if (caller is null)
         {
             return data;
         }
 
-        return new CallContextData(data?.Items, new CallChainLink(caller.GrainId, data?.Chain));
+        return new CallContextData(data?.Items, caller.GetOutgoingLink(data?.Chain));
     }
 }

@@ -11,8 +11,7 @@ internal sealed class MemoryStream<T>(MemoryStreamProvider provider, StreamId st
 
     public Task OnNextAsync(T item, StreamSequenceToken? token = null)
     {
-        var queue = provider.GetQueue(StreamId);
-        queue.Enqueue(new StreamItemEvent<T>(item, queue.NextToken()));
+        provider.GetQueue(StreamId).Enqueue(item, static (i, token) => new StreamItemEvent<T>(i, token));
         return Task.CompletedTask;
     }
 
@@ -22,7 +21,7 @@ internal sealed class MemoryStream<T>(MemoryStreamProvider provider, StreamId st
         var queue = provider.GetQueue(StreamId);
         foreach (var item in batch)
         {
-            queue.Enqueue(new StreamItemEvent<T>(item, queue.NextToken()));
+            queue.Enqueue(item, static (i, token) => new StreamItemEvent<T>(i, token));
         }
 
         return Task.CompletedTask;
@@ -30,16 +29,14 @@ internal sealed class MemoryStream<T>(MemoryStreamProvider provider, StreamId st
 
     public Task OnCompletedAsync()
     {
-        var queue = provider.GetQueue(StreamId);
-        queue.Enqueue(new StreamCompletedEvent(queue.NextToken()));
+        provider.GetQueue(StreamId).Enqueue(0, static (_, token) => new StreamCompletedEvent(token));
         return Task.CompletedTask;
     }
 
     public Task OnErrorAsync(Exception ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
-        var queue = provider.GetQueue(StreamId);
-        queue.Enqueue(new StreamErrorEvent(ex, queue.NextToken()));
+        provider.GetQueue(StreamId).Enqueue(ex, static (e, token) => new StreamErrorEvent(e, token));
         return Task.CompletedTask;
     }
 

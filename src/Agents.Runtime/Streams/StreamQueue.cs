@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Agents.Streams;
 
 namespace Agents.Runtime.Streams;
@@ -9,18 +8,24 @@ namespace Agents.Runtime.Streams;
 /// </summary>
 internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provider)
 {
-    private readonly ConcurrentQueue<StreamEvent> _events = new();
+    private readonly Queue<StreamEvent> _events = new();
     private readonly List<Subscription> _subscriptions = [];
     private long _sequence;
     private int _pumping;
 
     public StreamId StreamId { get; } = streamId;
 
-    public StreamSequenceToken NextToken() => new(Interlocked.Increment(ref _sequence));
-
-    public void Enqueue(StreamEvent streamEvent)
+    /// <summary>
+    /// Appends an event. Its sequence token is assigned under the same lock that appends it, so
+    /// token order is queue order is delivery order, whatever the number of producers.
+    /// </summary>
+    public void Enqueue<TState>(TState state, Func<TState, StreamSequenceToken, StreamEvent> create)
     {
-        _events.Enqueue(streamEvent);
+        lock (_events)
+        {
+            _events.Enqueue(create(state, new StreamSequenceToken(++_sequence)));
+        }
+
         if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
         {
             // The pump must not inherit the producer's call chain: a delivery does not wait on its producer.
@@ -70,7 +75,7 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
     {
         while (true)
         {
-            while (_events.TryDequeue(out var streamEvent))
+            while (TryDequeue(out var streamEvent))
             {
                 await DeliverAsync(streamEvent);
             }
@@ -78,10 +83,26 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
             Volatile.Write(ref _pumping, 0);
             // An event enqueued after the last TryDequeue but before the flag was cleared would be
             // stranded: take the pump back if so.
-            if (_events.IsEmpty || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0)
+            if (IsEmpty() || Interlocked.CompareExchange(ref _pumping, 1, 0) != 0)
             {
                 return;
             }
+        }
+    }
+
+    private bool TryDequeue(out StreamEvent streamEvent)
+    {
+        lock (_events)
+        {
+            return _events.TryDequeue(out streamEvent!);
+        }
+    }
+
+    private bool IsEmpty()
+    {
+        lock (_events)
+        {
+            return _events.Count == 0;
         }
     }
 

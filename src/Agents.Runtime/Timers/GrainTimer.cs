@@ -62,7 +62,7 @@ internal abstract class GrainTimer : IGrainTimer
     {
         if (_disposed.IsCancellationRequested)
         {
-            _activation.OnWorkCompleted();
+            _activation.OnWorkCompleted(this, markActive: false);
             return;
         }
 
@@ -81,7 +81,8 @@ internal abstract class GrainTimer : IGrainTimer
             _activation.OnTimerTickFailed(tick.Exception!.InnerException!);
         }
 
-        _activation.OnWorkCompleted();
+        // Arm the next tick before the activation takes other work, so whatever the grain does
+        // next already sees the timer armed.
         if (!_disposed.IsCancellationRequested && _period != Timeout.InfiniteTimeSpan)
         {
             try
@@ -93,6 +94,9 @@ internal abstract class GrainTimer : IGrainTimer
                 // Disposed concurrently: no more ticks, as asked.
             }
         }
+
+        // Ticks count as activity only for KeepAlive timers: others must not keep an idle grain alive.
+        _activation.OnWorkCompleted(this, markActive: _keepAlive);
     }
 
     protected abstract Task InvokeCallback(CancellationToken cancellationToken);

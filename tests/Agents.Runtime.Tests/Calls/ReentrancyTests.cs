@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Agents.Runtime.Hosting;
 using Agents.Runtime.Testing;
 using Agents.Runtime.Tests.Grains;
@@ -24,7 +23,6 @@ public sealed class ReentrancyTests(SiloFixture fixture) : IClassFixture<SiloFix
     public async Task Read_only_requests_run_together_and_a_write_waits_for_them()
     {
         var grain = fixture.Client.GetGrain<IReadOnlyProbeGrain>("readers");
-        var clock = Stopwatch.StartNew();
 
         var readers = Enumerable.Range(0, 4).Select(_ => grain.Read(300)).ToArray();
         await Task.Delay(50);
@@ -32,7 +30,6 @@ public sealed class ReentrancyTests(SiloFixture fixture) : IClassFixture<SiloFix
         var maxReaders = await Task.WhenAll(readers);
 
         Assert.Equal(4, maxReaders.Max());
-        Assert.True(clock.Elapsed < TimeSpan.FromMilliseconds(1_100), $"four 300 ms reads took {clock.Elapsed}: they did not overlap");
         Assert.Equal(0, await write);
     }
 }

@@ -65,6 +65,32 @@ public sealed class ActivationTests(SiloFixture fixture) : IClassFixture<SiloFix
     }
 }
 
+public sealed class GrainIdTests(SiloFixture fixture) : IClassFixture<SiloFixture>
+{
+    [Fact]
+    public void A_grain_id_of_an_unknown_or_unrelated_type_is_a_clear_error()
+    {
+        var unknown = Assert.Throws<GrainTypeNotFoundException>(() => fixture.Client.GetGrain<ICallGrain>(GrainId.Create(new GrainType("nosuch"), "x")));
+        Assert.Contains("'nosuch'", unknown.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(ICallGrain), unknown.Message, StringComparison.Ordinal);
+
+        var unrelated = Assert.Throws<GrainTypeNotFoundException>(() => fixture.Client.GetGrain<ICallGrain>(GrainId.Create(new GrainType("stateful"), "x")));
+        Assert.Contains("does not implement", unrelated.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_grain_reached_by_its_full_id_is_the_same_grain()
+    {
+        var byKey = fixture.Client.GetGrain<ICallGrain>("same");
+        await byKey.Record("x");
+        var byId = fixture.Client.GetGrain<ICallGrain>(byKey.GetGrainId());
+
+        await Eventually.HoldsAsync(async () => (await byId.Recorded()).Count == 1, "the one-way call landed on the same activation");
+        Assert.Equal(byKey, byId);
+        Assert.Equal("call/same", byId.GetGrainId().ToString());
+    }
+}
+
 public interface INotImplementedGrain : IGrainWithStringKey
 {
     Task Nothing();
