@@ -108,43 +108,6 @@ internal sealed partial class ActivationData : SynchronizationContext, IGrainCon
 
     private ActivationExtras Extras => _extras ??= new ActivationExtras();
 
-    public void DeactivateOnIdle() => RequestDeactivation(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "DeactivateOnIdle was called."));
-
-    public void DelayDeactivation(TimeSpan timeSpan)
-    {
-        var until = _catalog.TimeProvider.GetTimestamp() + (long)(timeSpan.TotalSeconds * _catalog.TimeProvider.TimestampFrequency);
-        lock (this)
-        {
-            Extras.KeepAliveUntil = Math.Max(Extras.KeepAliveUntil, until);
-        }
-    }
-
-    public IGrainTimer RegisterGrainTimer<TState>(Func<TState, CancellationToken, Task> callback, TState state, GrainTimerCreationOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(callback);
-        var timer = new Timers.GrainTimer<TState>(this, callback, state, options, _catalog.TimeProvider);
-        lock (this)
-        {
-            if (_state is ActivationState.Deactivating or ActivationState.Invalid)
-            {
-                throw new InvalidOperationException($"Grain {GrainId} is deactivating; it cannot register timers.");
-            }
-
-            (Extras.Timers ??= []).Add(timer);
-        }
-
-        timer.Start();
-        return timer;
-    }
-
-    internal void OnTimerDisposed(Timers.GrainTimer timer)
-    {
-        lock (this)
-        {
-            _extras?.Timers?.Remove(timer);
-        }
-    }
-
     public IStreamProvider GetStreamProvider(string name) => _catalog.GetStreamProvider(name);
 
     public IPersistentState<TState> GetPersistentState<TState>(string stateName, string? storageName)
