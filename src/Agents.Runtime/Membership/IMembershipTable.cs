@@ -16,7 +16,8 @@ namespace Agents.Runtime.Membership;
 /// the row's ETag nor the table version: heartbeats never contend with membership changes.</para>
 ///
 /// <para><b>Reads.</b> <see cref="ReadAllAsync"/> and <see cref="ReadRowAsync"/> return the version and rows
-/// as of one moment (a single transaction/snapshot).</para>
+/// as of one moment (a single transaction/snapshot), with the table's clock at that moment in
+/// <see cref="MembershipSnapshot.ServerTime"/>.</para>
 /// </summary>
 public interface IMembershipTable
 {

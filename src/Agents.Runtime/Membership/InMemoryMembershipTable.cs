@@ -111,7 +111,10 @@ public sealed class InMemoryMembershipTable(TimeProvider? timeProvider = null) :
 
     private MembershipSnapshot Snapshot(IEnumerable<(MembershipEntry Entry, long ETag)> rows) => new(
         new TableVersion(_version, FormatETag(_version)),
-        [.. rows.Select(r => new VersionedEntry(r.Entry, FormatETag(r.ETag))).OrderBy(e => e.Entry.Silo.ToString(), StringComparer.Ordinal)]);
+        [.. rows.Select(r => new VersionedEntry(r.Entry, FormatETag(r.ETag))).OrderBy(e => e.Entry.Silo.ToString(), StringComparer.Ordinal)])
+    {
+        ServerTime = _time.GetUtcNow(),
+    };
 
     private static string FormatETag(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

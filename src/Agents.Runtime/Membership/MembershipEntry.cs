@@ -59,6 +59,9 @@ public readonly record struct VersionedEntry(MembershipEntry Entry, string ETag)
 /// <summary>A consistent read of the table (or of one row): the table version and the rows at that version.</summary>
 public sealed record MembershipSnapshot(TableVersion Version, ImmutableArray<VersionedEntry> Entries)
 {
+    /// <summary>The table's clock when it was read (the database server's time): what votes and staleness are measured against.</summary>
+    public DateTimeOffset ServerTime { get; init; }
+
     public VersionedEntry? Find(SiloAddress silo)
     {
         foreach (var entry in Entries)
