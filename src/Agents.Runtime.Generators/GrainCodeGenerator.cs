@@ -22,13 +22,13 @@ namespace Agents.CodeGeneration;
  *
  *   interface declarations ──► ProxyModel ──► <Namespace>.FooProxy.g.cs (proxy, requests, descriptor)
  *   grain classes          ──► GrainFactoryModel ─────┐
- *   [GenerateSerializer]   ──► SerializableTypeModel ─┼─► <Assembly>Manifest.g.cs, <Assembly>Copiers.g.cs
+ *   [GenerateSerializer]   ──► SerializableTypeModel ─┼─► <Assembly>Manifest.g.cs, <Assembly>Copiers.g.cs, <Assembly>Codecs.g.cs
  *   the compilation        ──► CompilationModel ──────┘
  *
  * Nothing is generated for a compilation that does not reference Agents.Runtime.Abstractions.
  */
 
-/// <summary>Generates grain proxies, requests, descriptors, factories, copiers and the assembly manifest.</summary>
+/// <summary>Generates grain proxies, requests, descriptors, factories, copiers, codecs and the assembly manifest.</summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class GrainCodeGenerator : IIncrementalGenerator
 {
@@ -90,16 +90,34 @@ public sealed class GrainCodeGenerator : IIncrementalGenerator
         // Sorted, so the output does not depend on the order files were handed to the compiler.
         var types = serializableTypes.OrderBy(t => t.TypeOfExpression, System.StringComparer.Ordinal).ToList();
         var copiers = types.Select(t => t.Copier).OfType<CopierModel>().ToList();
+        var codecs = types.Select(t => t.Codec).OfType<CodecModel>().ToList();
+
+        // Records sent without [GenerateSerializer] get codecs too; several interfaces and types may imply one.
+        var marked = new HashSet<string>(codecs.Select(c => c.Type), System.StringComparer.Ordinal);
+        var implied = types.SelectMany(t => t.ImpliedCodecs)
+            .Concat(proxies.SelectMany(p => p.ImpliedCodecs))
+            .Where(c => !marked.Contains(c.Type))
+            .GroupBy(c => c.Type, System.StringComparer.Ordinal)
+            .Select(g => g.First())
+            .OrderBy(c => c.Type, System.StringComparer.Ordinal)
+            .ToList();
         context.AddSource(
             ManifestEmitter.ClassName(compilation) + ".g.cs",
             ManifestEmitter.Emit(
                 compilation,
                 proxies.OrderBy(p => p.FullProxyName, System.StringComparer.Ordinal).ToList(),
                 factories.OrderBy(f => f.ClassType, System.StringComparer.Ordinal).ToList(),
-                types));
+                types,
+                implied));
         if (copiers.Count > 0)
         {
             context.AddSource(compilation.AssemblyIdentifier + "Copiers.g.cs", CopierEmitter.Emit(compilation, copiers));
+        }
+
+        var classes = codecs.Concat(implied).Where(CodecEmitter.HasClass).OrderBy(c => c.Type, System.StringComparer.Ordinal).ToList();
+        if (classes.Count > 0)
+        {
+            context.AddSource(compilation.AssemblyIdentifier + "Codecs.g.cs", CodecEmitter.Emit(compilation, classes));
         }
     }
 

@@ -68,6 +68,24 @@ public interface IGrainManifestBuilder
     /// which is process-wide; a builder that overrides this must register it there too.
     /// </summary>
     void AddCopier<T>(Func<T, T> copier) => Serialization.DeepCopier.Register(copier);
+
+    /// <summary>
+    /// The generated codec of a <see cref="GenerateSerializerAttribute"/> type, under its wire alias.
+    /// Generated requests call codecs of their own assembly directly; this registration serves values
+    /// of the type reached through <c>object</c>, interfaces or base classes, and other assemblies.
+    /// The default registers it with <see cref="Serialization.TypeManifest"/>, which is process-wide
+    /// and is the wire allow-list; a builder that overrides this must register it there too.
+    /// </summary>
+    void AddCodec<T>(string alias, Serialization.IFieldCodec<T> codec) => Serialization.TypeManifest.Register(alias, codec);
+
+    /// <summary>
+    /// The generated exception support of a <see cref="GenerateSerializerAttribute"/> exception type:
+    /// how to construct it from a message and inner exception, and its [Id] members. The default
+    /// registers it with <see cref="Serialization.ExceptionCodec"/>, so remote callers get the same type back.
+    /// </summary>
+    void AddExceptionType<T>(string alias, Func<string, Exception?, T> create, Serialization.MemberWriter<T> writeMembers, Serialization.MemberReader<T> readMembers)
+        where T : Exception =>
+        Serialization.ExceptionCodec.Register(alias, create, writeMembers, readMembers);
 }
 
 /// <summary>Implemented by each assembly's generated manifest.</summary>

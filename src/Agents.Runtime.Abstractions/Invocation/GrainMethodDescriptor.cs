@@ -23,8 +23,18 @@ public sealed class GrainMethodDescriptor(
     string name,
     uint methodId,
     GrainMethodOptions options,
-    TimeSpan? responseTimeout)
+    TimeSpan? responseTimeout,
+    Func<GrainRequest>? requestFactory)
 {
+    // Generated descriptors pass a factory; a transport uses it to create the request for an incoming call.
+    private readonly Func<GrainRequest>? _requestFactory = requestFactory;
+
+    /// <summary>A descriptor without a request factory: the method can be called locally only.</summary>
+    public GrainMethodDescriptor(Type interfaceType, uint interfaceId, string name, uint methodId, GrainMethodOptions options, TimeSpan? responseTimeout)
+        : this(interfaceType, interfaceId, name, methodId, options, responseTimeout, null)
+    {
+    }
+
     public Type InterfaceType { get; } = interfaceType;
 
     /// <summary>Stable id of the interface: from its <see cref="AliasAttribute"/> or a hash of its full name.</summary>
@@ -45,6 +55,16 @@ public sealed class GrainMethodDescriptor(
     public bool IsReadOnly => (Options & GrainMethodOptions.ReadOnly) != 0;
 
     public bool IsAlwaysInterleave => (Options & GrainMethodOptions.AlwaysInterleave) != 0;
+
+    /// <summary>Whether <see cref="CreateRequest"/> can make requests for this method (generated descriptors can).</summary>
+    public bool CanCreateRequest => _requestFactory is not null;
+
+    /// <summary>
+    /// A request for this method, rented from its pool and armed as a proxy's would be, for a
+    /// transport that received a call: it fills the arguments with <see cref="GrainRequest.ReadArguments"/>.
+    /// </summary>
+    public GrainRequest CreateRequest() =>
+        _requestFactory?.Invoke() ?? throw new NotSupportedException($"Method {this} has no request factory; it cannot be called remotely.");
 
     public override string ToString() => $"{InterfaceType.Name}.{Name}";
 }

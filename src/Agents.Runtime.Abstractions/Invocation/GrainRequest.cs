@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Agents.Serialization;
 
 namespace Agents.Invocation;
 
@@ -219,6 +220,54 @@ public abstract class GrainRequest
     protected internal virtual void CopyArguments()
     {
     }
+
+    // ---- Remote calls: what a transport writes and reads. The caller side writes the arguments and
+    // reads the response; the callee side reads the arguments and, once the invocation finished
+    // (Callee.OnInvocationCompleted), writes the response. ----
+
+    /// <summary>
+    /// Writes the arguments as an object body: argument <c>i</c> as field <c>i</c> (a
+    /// <see cref="CancellationToken"/> is not sent and does not take a position), then EndObject.
+    /// Generated.
+    /// </summary>
+    /// <exception cref="SerializationException">An argument has no codec, or its runtime type is not allowed.</exception>
+    public virtual void WriteArguments(ref WireWriter writer) => writer.WriteEndObject();
+
+    /// <summary>
+    /// Reads arguments written by <see cref="WriteArguments"/>, through their EndObject. Fields this
+    /// version does not know are skipped; arguments the sender did not send keep their defaults. Generated.
+    /// </summary>
+    /// <exception cref="SerializationException">The input is malformed or names a type that is not allowed.</exception>
+    public virtual void ReadArguments(ref WireReader reader) => reader.SkipToEndObject();
+
+    /// <summary>
+    /// Writes the invocation's outcome as an object body: the result as field 0 (omitted for methods
+    /// without one) or the exception as field 1, then EndObject. If the result cannot be serialized
+    /// this throws after writing part of the body, so write into a buffer you can discard and fall
+    /// back to <see cref="WriteExceptionResponse"/>.
+    /// </summary>
+    public abstract void WriteResponse(ref WireWriter writer);
+
+    /// <summary>
+    /// Reads a response written by <see cref="WriteResponse"/> (or <see cref="WriteExceptionResponse"/>)
+    /// into this request's invocation outcome, as if the method had run here; the runtime then completes
+    /// the caller as it does after a local invocation. An exception type that is not allowed arrives as
+    /// a <see cref="RemoteException"/>.
+    /// </summary>
+    /// <exception cref="SerializationException">The response is malformed; the caller should fail with this exception.</exception>
+    public abstract void ReadResponse(ref WireReader reader);
+
+    /// <summary>Writes a response that fails the call with <paramref name="exception"/>, for failures that happen before or outside an invocation.</summary>
+    public static void WriteExceptionResponse(ref WireWriter writer, Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        ExceptionCodec.WriteField(ref writer, ResponseExceptionField, exception);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>Field ids of a response body.</summary>
+    private protected const uint ResponseResultField = 0;
+    private protected const uint ResponseExceptionField = 1;
 
     public override string ToString() => $"{Method.InterfaceType.Name}.{Method.Name} to {TargetId}";
 }

@@ -8,7 +8,7 @@ namespace Agents.Invocation;
 /// <c>Task</c>/<c>ValueTask</c>). It is the callee's invocation and the caller's awaitable at once;
 /// see <see cref="GrainRequest"/> for the ownership rules.
 /// </summary>
-public abstract class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TResult>, IValueTaskSource
+public abstract partial class GrainRequest<TResult> : GrainRequest, IValueTaskSource<TResult>, IValueTaskSource
 {
     private ManualResetValueTaskSourceCore<TResult> _caller = new() { RunContinuationsAsynchronously = true };
     private TResult _result = default!;

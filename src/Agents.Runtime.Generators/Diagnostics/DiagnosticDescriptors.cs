@@ -122,6 +122,22 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    public static readonly DiagnosticDescriptor CodecNotGenerated = new(
+        "AGT0015",
+        "No codec can be generated for a [GenerateSerializer] type",
+        "Cannot generate a codec for [GenerateSerializer] type '{0}': {1}",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor TypeWithoutCodec = new(
+        "AGT0016",
+        "Type without a codec",
+        "{0} has type '{1}', and '{2}' has no codec, so it cannot be sent to another process; mark that type [GenerateSerializer], use a type with a built-in codec, or register a codec with TypeManifest.Register",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
     public static readonly DiagnosticDescriptor AmbiguousKeyKind = new(
         "AGT0014",
         "Grain interface has more than one key kind",

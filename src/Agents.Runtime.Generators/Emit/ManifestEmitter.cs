@@ -6,8 +6,8 @@ namespace Agents.CodeGeneration.Emit;
 
 /// <summary>
 /// Emits the assembly's manifest: a public <c>IGrainManifestProvider</c> that hands the runtime
-/// every interface descriptor, grain class descriptor (with its factory), serializable type and
-/// copier of the assembly, and the assembly attributes that let the runtime find it and the
+/// every interface descriptor, grain class descriptor (with its factory), serializable type,
+/// copier and codec of the assembly, and the assembly attributes that let the runtime find it and the
 /// manifests of referenced assemblies.
 /// </summary>
 internal static class ManifestEmitter
@@ -20,7 +20,8 @@ internal static class ManifestEmitter
         CompilationModel compilation,
         IReadOnlyList<ProxyModel> proxies,
         IReadOnlyList<GrainFactoryModel> grainClasses,
-        IReadOnlyList<SerializableTypeModel> serializableTypes)
+        IReadOnlyList<SerializableTypeModel> serializableTypes,
+        IReadOnlyList<CodecModel> impliedCodecs)
     {
         var className = ClassName(compilation);
         var writer = new SourceWriter().FileHeader();
@@ -61,6 +62,18 @@ internal static class ManifestEmitter
             {
                 writer.Line($"builder.AddCopier<{copier.Type}>(value => {CopierEmitter.ClassName(compilation)}.{copier.MethodName}(value));");
             }
+
+            if (type.Codec is { } codec)
+            {
+                EmitCodecRegistration(writer, compilation, codec);
+            }
+        }
+
+        foreach (var codec in impliedCodecs)
+        {
+            writer.Line();
+            writer.Line($"builder.AddSerializableType({codec.TypeOfExpression}, {Identifiers.Literal(codec.Alias)});");
+            EmitCodecRegistration(writer, compilation, codec);
         }
 
         writer.Close();
@@ -68,6 +81,25 @@ internal static class ManifestEmitter
         writer.Close();
         writer.Close();
         return writer.ToString();
+    }
+
+    private static void EmitCodecRegistration(SourceWriter writer, CompilationModel compilation, CodecModel codec)
+    {
+        var alias = Identifiers.Literal(codec.Alias);
+        var generated = CodecEmitter.ClassName(compilation) + "." + codec.ClassName;
+        switch (codec.Kind)
+        {
+            case CodecKind.Enum:
+                writer.Line($"builder.AddCodec<{codec.Type}>({alias}, global::Agents.Serialization.EnumCodec<{codec.Type}>.Instance);");
+                break;
+            case CodecKind.Exception:
+                writer.Line($"builder.AddExceptionType<{codec.Type}>({alias}, {generated}.Create, {generated}.WriteMembers, {generated}.ReadMembers);");
+                break;
+            case CodecKind.Class:
+            case CodecKind.Struct:
+                writer.Line($"builder.AddCodec<{codec.Type}>({alias}, {generated}.Instance);");
+                break;
+        }
     }
 
     private static void EmitGrainClass(SourceWriter writer, GrainFactoryModel grainClass)

@@ -13,6 +13,7 @@ namespace Agents.CodeGeneration.Emit;
 internal static class RequestEmitter
 {
     private const string Invocation = "global::Agents.Invocation.";
+    private const string Serialization = "global::Agents.Serialization.";
 
     public static void Emit(SourceWriter writer, MethodModel method, bool hasInternalsAccess)
     {
@@ -30,7 +31,15 @@ internal static class RequestEmitter
         writer.Line($"    {Identifiers.Literal(method.Name.TrimStart('@'))},");
         writer.Line($"    {Hex(method.MethodId)},");
         writer.Line($"    {Options(method.Options)},");
-        writer.Line($"    {Timeout(method.TimeoutTicks)});");
+        writer.Line($"    {Timeout(method.TimeoutTicks)},");
+        writer.Line($"    static () => {Invocation}GrainRequestPool<{method.RequestName}>.Rent());");
+        var codecs = CodecFields.Collect(arguments.Select(a => a.Codec).Append(method.ResultCodec));
+        if (!codecs.IsEmpty)
+        {
+            writer.Line();
+            codecs.Declare(writer);
+        }
+
         writer.Line();
 
         foreach (var field in fields)
@@ -86,8 +95,64 @@ internal static class RequestEmitter
         writer.Line($"protected override void ReturnToPool() => {Invocation}GrainRequestPool<{method.RequestName}>.Return(this);");
 
         EmitCopying(writer, method, hasInternalsAccess);
+        EmitSerialization(writer, method, arguments, codecs);
         EmitAwaitable(writer, method);
         writer.Close();
+    }
+
+    /// <summary>Arguments as fields 0..n-1 and the result as a field, with codecs chosen at compile time.</summary>
+    private static void EmitSerialization(SourceWriter writer, MethodModel method, System.Collections.Generic.List<ParameterModel> arguments, CodecFields codecs)
+    {
+        if (arguments.Count == 0 && method.ResultCodec is null)
+        {
+            return;
+        }
+
+        // One codec serves nullable and non-nullable arguments alike (StringCodec also writes string?).
+        writer.Line();
+        writer.Line("#nullable disable warnings");
+        if (arguments.Count > 0)
+        {
+            writer.Open($"public override void WriteArguments(ref {Serialization}WireWriter writer)");
+            for (var i = 0; i < arguments.Count; i++)
+            {
+                writer.Line($"{codecs.Use(arguments[i].Codec!)}.WriteField(ref writer, {i.ToString(CultureInfo.InvariantCulture)}u, {arguments[i].FieldName});");
+            }
+
+            writer.Line("writer.WriteEndObject();");
+            writer.Close();
+            writer.Line();
+            writer.Open($"public override void ReadArguments(ref {Serialization}WireReader reader)");
+            writer.Open("while (reader.ReadFieldHeader(out var field))");
+            writer.Open("switch (field.Id)");
+            for (var i = 0; i < arguments.Count; i++)
+            {
+                writer.Line($"case {i.ToString(CultureInfo.InvariantCulture)}u:");
+                writer.Line($"    {arguments[i].FieldName} = {codecs.Use(arguments[i].Codec!)}.ReadValue(ref reader, field);");
+                writer.Line("    break;");
+            }
+
+            writer.Line("default:");
+            writer.Line("    reader.SkipField(field);");
+            writer.Line("    break;");
+            writer.Close();
+            writer.Close();
+            writer.Close();
+        }
+
+        if (method.ResultCodec is { } result)
+        {
+            if (arguments.Count > 0)
+            {
+                writer.Line();
+            }
+
+            writer.Line($"protected override void WriteResult(ref {Serialization}WireWriter writer, uint fieldId, {method.ResultType} result) => {codecs.Use(result)}.WriteField(ref writer, fieldId, result);");
+            writer.Line();
+            writer.Line($"protected override {method.ResultType} ReadResult(ref {Serialization}WireReader reader, {Serialization}WireField field) => {codecs.Use(result)}.ReadValue(ref reader, field);");
+        }
+
+        writer.Line("#nullable enable warnings");
     }
 
     private static void EmitCopying(SourceWriter writer, MethodModel method, bool hasInternalsAccess)

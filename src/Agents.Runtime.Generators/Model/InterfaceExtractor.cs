@@ -5,6 +5,7 @@ using System.Threading;
 using Agents.CodeGeneration.Copying;
 using Agents.CodeGeneration.Diagnostics;
 using Agents.CodeGeneration.Ids;
+using Agents.CodeGeneration.Serialization;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -62,7 +63,8 @@ internal static class InterfaceExtractor
         }
 
         var classifier = new CopyClassifier(known);
-        var methods = CollectMethods(type, known, new MethodExtractor(known, classifier), location, bag, cancellationToken);
+        var codecs = new CodecClassifier(known);
+        var methods = CollectMethods(type, known, new MethodExtractor(known, classifier, codecs), location, bag, cancellationToken);
         if (!keyed || bag.HasErrors)
         {
             return new InterfaceModel(name, location, bag.ToImmutable(), null);
@@ -75,7 +77,8 @@ internal static class InterfaceExtractor
             StableIds.InterfaceId(type, Identifiers.Alias(type)),
             KeyKind(keys[0], known),
             known.HasInternalsAccess,
-            NameRequests(methods));
+            NameRequests(methods),
+            ImpliedCodecs.Plan(codecs));
         return new InterfaceModel(name, location, bag.ToImmutable(), proxy);
     }
 

@@ -32,6 +32,12 @@ internal sealed class KnownTypes
         List = compilation.GetTypeByMetadataName("System.Collections.Generic.List`1");
         Dictionary = compilation.GetTypeByMetadataName("System.Collections.Generic.Dictionary`2");
         HashSet = compilation.GetTypeByMetadataName("System.Collections.Generic.HashSet`1");
+        ImmutableArray = compilation.GetTypeByMetadataName("System.Collections.Immutable.ImmutableArray`1");
+        KeyValuePair = compilation.GetTypeByMetadataName("System.Collections.Generic.KeyValuePair`2");
+        ValueTuple2 = compilation.GetTypeByMetadataName("System.ValueTuple`2");
+        ValueTuple3 = compilation.GetTypeByMetadataName("System.ValueTuple`3");
+        ReadOnlyMemory = compilation.GetTypeByMetadataName("System.ReadOnlyMemory`1");
+        Exception = compilation.GetTypeByMetadataName("System.Exception");
         HasUnsafeAccessor = compilation.GetTypeByMetadataName("System.Runtime.CompilerServices.UnsafeAccessorAttribute") is not null;
         HasInternalsAccess = grain.ContainingAssembly.GivesAccessTo(compilation.Assembly);
         AssemblyIdentifier = Identifiers.Sanitize(compilation.AssemblyName ?? "Assembly");
@@ -87,6 +93,18 @@ internal sealed class KnownTypes
     public INamedTypeSymbol? Dictionary { get; }
 
     public INamedTypeSymbol? HashSet { get; }
+
+    public INamedTypeSymbol? ImmutableArray { get; }
+
+    public INamedTypeSymbol? KeyValuePair { get; }
+
+    public INamedTypeSymbol? ValueTuple2 { get; }
+
+    public INamedTypeSymbol? ValueTuple3 { get; }
+
+    public INamedTypeSymbol? ReadOnlyMemory { get; }
+
+    public INamedTypeSymbol? Exception { get; }
 
     /// <summary>Whether generated copiers may reach private members (.NET 8 and later).</summary>
     public bool HasUnsafeAccessor { get; }
@@ -144,6 +162,20 @@ internal sealed class KnownTypes
     /// <summary>The marker interfaces that carry no methods: IAddressable, IGrain and the key interfaces.</summary>
     public bool IsMarkerInterface(INamedTypeSymbol type) =>
         SymbolEqualityComparer.Default.Equals(type, Grain) || SymbolEqualityComparer.Default.Equals(type, Addressable) || IsKeyInterface(type);
+
+    /// <summary>Whether <paramref name="type"/> is <see cref="Exception"/> or derives from it.</summary>
+    public bool IsException(ITypeSymbol type)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(current, Exception))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     public bool Is(ITypeSymbol? type, INamedTypeSymbol? known) =>
         type is not null && known is not null && SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, known);

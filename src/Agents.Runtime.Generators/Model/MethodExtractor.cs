@@ -4,22 +4,25 @@ using System.Linq;
 using Agents.CodeGeneration.Copying;
 using Agents.CodeGeneration.Diagnostics;
 using Agents.CodeGeneration.Ids;
+using Agents.CodeGeneration.Serialization;
 using Microsoft.CodeAnalysis;
 
 namespace Agents.CodeGeneration.Model;
 
-/// <summary>Validates one grain method (AGT0001–0003, 0008–0010) and describes its request.</summary>
+/// <summary>Validates one grain method (AGT0001–0003, 0008–0010, 0016) and describes its request.</summary>
 internal sealed class MethodExtractor
 {
     private const string CancellationFieldName = "CancellationArg";
 
     private readonly KnownTypes _known;
     private readonly CopyClassifier _classifier;
+    private readonly CodecClassifier _codecs;
 
-    public MethodExtractor(KnownTypes known, CopyClassifier classifier)
+    public MethodExtractor(KnownTypes known, CopyClassifier classifier, CodecClassifier codecs)
     {
         _known = known;
         _classifier = classifier;
+        _codecs = codecs;
     }
 
     /// <summary>
@@ -75,6 +78,7 @@ internal sealed class MethodExtractor
         var resultCopy = resultType is null || Identifiers.FindReturnAttribute(method, KnownTypes.ImmutableAttribute) is not null
             ? null
             : CopyOf(resultType, "The result", interfaceName, method.Name, location, bag);
+        var resultCodec = resultType is null ? null : CodecOf(resultType, $"The result of grain method '{interfaceName}.{method.Name}'", location, bag);
 
         var parameters = method.Parameters.Select((parameter, index) => (parameter, index)).ToArray();
         var cancellation = parameters.FirstOrDefault(p => _known.Is(p.parameter.Type, _known.CancellationToken));
@@ -86,7 +90,10 @@ internal sealed class MethodExtractor
             var copy = isToken || Identifiers.HasAttribute(p.parameter, KnownTypes.ImmutableAttribute)
                 ? null
                 : CopyOf(p.parameter.Type, $"Parameter '{p.parameter.Name}'", interfaceName, method.Name, SourceLocations.Of(p.parameter) ?? location, bag);
-            return new ParameterModel(Identifiers.Type(p.parameter.Type), field, isToken, copy);
+            var codec = isToken
+                ? null
+                : CodecOf(p.parameter.Type, $"Parameter '{p.parameter.Name}' of grain method '{interfaceName}.{method.Name}'", SourceLocations.Of(p.parameter) ?? location, bag);
+            return new ParameterModel(Identifiers.Type(p.parameter.Type), field, isToken, copy, codec);
         }).ToEquatableArray();
 
         var options = (isOneWay ? MethodOptions.OneWay : MethodOptions.None)
@@ -104,6 +111,7 @@ internal sealed class MethodExtractor
             Identifiers.Type(method.ReturnType),
             resultType is null ? "global::Agents.Invocation.NoResult" : Identifiers.Type(resultType),
             resultCopy,
+            resultCodec,
             options,
             timeout?.Ticks,
             parameterModels);
@@ -172,6 +180,17 @@ internal sealed class MethodExtractor
         bag.Add(DiagnosticDescriptors.InvalidResponseTimeout, attributeLocation, interfaceName, method.Name, text ?? "null");
         valid = false;
         return null;
+    }
+
+    private CodecRef CodecOf(ITypeSymbol type, string what, Location? location, DiagnosticBag bag)
+    {
+        var codec = _codecs.Codec(type, out var unsupported);
+        if (unsupported is not null)
+        {
+            bag.Add(DiagnosticDescriptors.TypeWithoutCodec, location, what, Identifiers.ForMessage(type), Identifiers.ForMessage(unsupported));
+        }
+
+        return codec;
     }
 
     private string? CopyOf(ITypeSymbol type, string what, string interfaceName, string methodName, Location? location, DiagnosticBag bag)

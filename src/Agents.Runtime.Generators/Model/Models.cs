@@ -34,7 +34,8 @@ internal sealed record ProxyModel(
     uint InterfaceId,
     string KeyKind,
     bool HasInternalsAccess,
-    EquatableArray<MethodModel> Methods)
+    EquatableArray<MethodModel> Methods,
+    EquatableArray<CodecModel> ImpliedCodecs)
 {
     public string FullProxyName => "global::" + GeneratedNamespace + "." + ProxyName;
 }
@@ -70,6 +71,7 @@ internal sealed record MethodModel(
     string ReturnType,
     string ResultType,
     string? ResultCopy,
+    CodecRef? ResultCodec,
     MethodOptions Options,
     long? TimeoutTicks,
     EquatableArray<ParameterModel> Parameters)
@@ -79,13 +81,15 @@ internal sealed record MethodModel(
 
 /// <summary>
 /// A method parameter and the request field that carries it. <see cref="Copy"/> is the
-/// expression that deep-copies the field (with <c>{0}</c> for it), or null when it is immutable.
+/// expression that deep-copies the field (with <c>{0}</c> for it), or null when it is immutable;
+/// <see cref="Codec"/> writes it to the wire (null for the CancellationToken, which is not sent).
 /// </summary>
 internal sealed record ParameterModel(
     string Type,
     string FieldName,
     bool IsCancellationToken,
-    string? Copy);
+    string? Copy,
+    CodecRef? Codec);
 
 /// <summary>A grain class found in source: its diagnostics, and its factory when it is valid.</summary>
 internal sealed record GrainClassModel(
@@ -120,11 +124,16 @@ internal sealed record SerializableTypeResult(
     ImmutableArray<Diagnostic> Diagnostics,
     SerializableTypeModel? Model);
 
-/// <summary>A [GenerateSerializer] type as the manifest lists it, with its copier when it is mutable.</summary>
+/// <summary>
+/// A [GenerateSerializer] type as the manifest lists it: its copier when it is mutable, its codec
+/// when one can be generated, and the codecs of records of this assembly its members need.
+/// </summary>
 internal sealed record SerializableTypeModel(
     string TypeOfExpression,
     string Alias,
-    CopierModel? Copier);
+    CopierModel? Copier,
+    CodecModel? Codec,
+    EquatableArray<CodecModel> ImpliedCodecs);
 
 /// <summary>A generated deep copier: how to create the copy and how to copy each member.</summary>
 internal sealed record CopierModel(

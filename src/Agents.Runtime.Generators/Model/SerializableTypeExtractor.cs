@@ -3,14 +3,15 @@ using System.Threading;
 using Agents.CodeGeneration.Copying;
 using Agents.CodeGeneration.Diagnostics;
 using Agents.CodeGeneration.Ids;
+using Agents.CodeGeneration.Serialization;
 using Microsoft.CodeAnalysis;
 
 namespace Agents.CodeGeneration.Model;
 
 /// <summary>
-/// Describes a [GenerateSerializer] type: its alias for the wire allow-list and, when it is
-/// mutable, its deep copier (AGT0012, AGT0013). Records, enums, [Immutable] types and structs of
-/// immutable members are shared, not copied, so they get no copier.
+/// Describes a [GenerateSerializer] type: its alias for the wire allow-list, its codec (AGT0015,
+/// AGT0016) and, when it is mutable, its deep copier (AGT0012, AGT0013). Records, enums,
+/// [Immutable] types and structs of immutable members are shared, not copied, so they get no copier.
 /// </summary>
 internal static class SerializableTypeExtractor
 {
@@ -43,7 +44,40 @@ internal static class SerializableTypeExtractor
         }
 
         var alias = Identifiers.Alias(type) ?? StableIds.TypeName(type);
-        return new SerializableTypeResult(bag.ToImmutable(), new SerializableTypeModel(TypeOfExpression(type), alias, copier));
+        var typeOf = TypeOfExpression(type);
+        var codecs = new CodecClassifier(known);
+        var codec = PlanCodec(type, alias, typeOf, codecs, name, location, bag);
+        return new SerializableTypeResult(
+            bag.ToImmutable(),
+            new SerializableTypeModel(typeOf, alias, copier, codec, ImpliedCodecs.Plan(codecs)));
+    }
+
+    /// <summary>The type's codec (AGT0015 when none can be generated; AGT0016 for members without a codec). Generic types get none yet.</summary>
+    private static CodecModel? PlanCodec(INamedTypeSymbol type, string alias, string typeOf, CodecClassifier codecs, string name, Location? location, DiagnosticBag bag)
+    {
+        if (Identifiers.IsGenericOrInGeneric(type))
+        {
+            return null;
+        }
+
+        var codec = CodecPlanner.Plan(
+            type,
+            alias,
+            typeOf,
+            codecs,
+            (member, unsupported) => bag.Add(
+                DiagnosticDescriptors.TypeWithoutCodec,
+                SourceLocations.Of(member.Symbol) ?? location,
+                $"Member '{member.Symbol.Name}' of [GenerateSerializer] type '{name}'",
+                Identifiers.ForMessage(member.Type),
+                Identifiers.ForMessage(unsupported)),
+            out var failure);
+        if (failure is not null)
+        {
+            bag.Add(DiagnosticDescriptors.CodecNotGenerated, location, name, failure);
+        }
+
+        return codec;
     }
 
     private static bool NeedsCopier(INamedTypeSymbol type, CopyClassifier classifier) =>

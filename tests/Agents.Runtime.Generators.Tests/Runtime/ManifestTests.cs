@@ -25,7 +25,7 @@ public sealed class ManifestTests
     {
         var interfaces = _manifest.Interfaces.ToDictionary(i => i.InterfaceType);
 
-        Assert.Equal(4, interfaces.Count);
+        Assert.Equal(5, interfaces.Count);
         Assert.Equal(GrainKeyKind.String, interfaces[typeof(ICalculatorGrain)].KeyKind);
         Assert.Equal(GrainKeyKind.Guid, interfaces[typeof(INamedGrain)].KeyKind);
         Assert.Equal(GrainKeyKind.Guid, interfaces[typeof(IGreetingGrain)].KeyKind);
@@ -145,7 +145,7 @@ public sealed class ManifestTests
     {
         Assert.Equal("test.order-summary", _manifest.SerializableTypes[typeof(OrderSummary)]);
         Assert.Equal("Agents.Runtime.Generators.Tests.Grains.Order", _manifest.SerializableTypes[typeof(Order)]);
-        Assert.Equal(7, _manifest.SerializableTypes.Count);
+        Assert.Equal(20, _manifest.SerializableTypes.Count);
     }
 
     [Fact]
