@@ -9,6 +9,7 @@ var scenarios = new Dictionary<string, Func<BenchSettings, Task<BenchResult>>>(S
     ["local-call"] = LocalCallScenario.RunAsync,
     ["local-fanin"] = LocalFanInScenario.RunAsync,
     ["activations"] = ActivationsScenario.RunAsync,
+    ["transport"] = TransportScenario.RunAsync,
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help")

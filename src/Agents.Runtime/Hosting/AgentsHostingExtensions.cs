@@ -1,6 +1,7 @@
 using Agents;
 using Agents.Runtime.Core;
 using Agents.Runtime.Hosting;
+using Agents.Runtime.Networking;
 using Agents.Runtime.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,7 +14,7 @@ public static class AgentsHostingExtensions
 {
     /// <summary>
     /// Adds a silo to the host. Configuration (<c>Agents:Silo</c>, <c>Agents:Clustering</c>,
-    /// <c>Agents:Storage:*</c>, <c>Agents:Streams:*</c>) is read after <paramref name="configure"/>
+    /// <c>Agents:Networking</c>, <c>Agents:Storage:*</c>, <c>Agents:Streams:*</c>) is read after <paramref name="configure"/>
     /// ran; a bad value throws <see cref="AgentsConfigurationException"/> naming its key.
     /// </summary>
     public static TBuilder UseAgentsSilo<TBuilder>(this TBuilder builder, Action<ISiloBuilder>? configure = null)
@@ -38,6 +39,8 @@ public static class AgentsHostingExtensions
         services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.SectionName).ValidateOnStart();
         services.AddOptions<ClusteringOptions>().BindConfiguration(ClusteringOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>());
+        services.AddOptions<NetworkingOptions>().BindConfiguration(NetworkingOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NetworkingOptions>, NetworkingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(silo.AssemblyList);
         services.AddSingleton<SiloRuntime>();
