@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
+using Agents.AdoNet.Storage;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -41,7 +42,7 @@ internal sealed partial class PostgresBatchWriter : IAsyncDisposable
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresGrainStorageSchema _schema;
-    private readonly PostgresStorageErrors _errors;
+    private readonly StorageErrors _errors;
     private readonly ILogger _logger;
     private readonly int _maxBatchSize;
     private readonly int _commandTimeoutSeconds;
@@ -52,7 +53,7 @@ internal sealed partial class PostgresBatchWriter : IAsyncDisposable
         NpgsqlDataSource dataSource,
         PostgresGrainStorageSchema schema,
         PostgresGrainStorageOptions options,
-        PostgresStorageErrors errors,
+        StorageErrors errors,
         ILogger logger)
     {
         _dataSource = dataSource;
@@ -73,7 +74,7 @@ internal sealed partial class PostgresBatchWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Queues a write; its outcome arrives on <see cref="PostgresStateWrite.Completion"/>.</summary>
+    /// <summary>Queues a write; its outcome arrives on <see cref="StateWrite.Completion"/>.</summary>
     public ValueTask EnqueueAsync(PostgresStateWrite write, CancellationToken cancellationToken) =>
         // Fast path: room in the queue. Only a full queue (back-pressure) or a closed one goes async.
         _queue.Writer.TryWrite(write) ? default : EnqueueSlowAsync(write, cancellationToken);
@@ -284,8 +285,8 @@ internal sealed partial class PostgresBatchWriter : IAsyncDisposable
             var expected = ParseEtag(write.Etag);
             var command = write switch
             {
-                { Kind: PostgresStateWriteKind.Write } when expected is null => Command(_schema.Insert, write, withPayload: true, expected: null),
-                { Kind: PostgresStateWriteKind.Write } => Command(_schema.Update, write, withPayload: true, expected),
+                { Kind: StateWriteKind.Write } when expected is null => Command(_schema.Insert, write, withPayload: true, expected: null),
+                { Kind: StateWriteKind.Write } => Command(_schema.Update, write, withPayload: true, expected),
                 _ when expected is null => Command(_schema.Probe, write, withPayload: false, expected: null),
                 _ => Command(_schema.Clear, write, withPayload: false, expected),
             };
@@ -339,7 +340,7 @@ internal sealed partial class PostgresBatchWriter : IAsyncDisposable
         parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = write.StateName });
     }
 
-    private static bool IsNullEtagClear(PostgresStateWrite write) => write is { Kind: PostgresStateWriteKind.Clear, Etag: null };
+    private static bool IsNullEtagClear(PostgresStateWrite write) => write is { Kind: StateWriteKind.Clear, Etag: null };
 
     // Our ETags are positive decimal versions. Anything else (another provider's ETag, a typo) can
     // match no row: version 0 is excluded by the table's CHECK constraint.

@@ -1,6 +1,6 @@
 using System.Data;
 using System.Globalization;
-using System.Runtime.InteropServices;
+using Agents.AdoNet.Storage;
 using Agents.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -52,17 +52,15 @@ namespace Agents.AdoNet.Postgres;
 public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
 {
     private readonly PostgresGrainStorageOptions _options;
-    private readonly IGrainStateSerializer _serializer;
+    private readonly GrainStateCodec _codec;
     private readonly ILogger _logger;
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresGrainStorageSchema _schema;
-    private readonly PostgresStorageErrors _errors;
+    private readonly StorageErrors _errors;
     private readonly string _database;
     private readonly int _commandTimeoutSeconds;
-    private readonly Lock _initializationLock = new();
-    private Task? _initialization;
+    private readonly StorageLifecycle _lifecycle;
     private PostgresBatchWriter? _writer;
-    private volatile bool _disposed;
 
     /// <summary>Creates the provider; the database is contacted by <see cref="InitializeAsync"/> or the first call.</summary>
     /// <param name="name">The provider's name, e.g. <c>Default</c>; it appears in errors and in the configuration key <c>Agents:Storage:&lt;name&gt;</c>.</param>
@@ -85,7 +83,6 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
 
         Name = name;
         _options = Snapshot(options);
-        _serializer = serializer;
         _logger = logger;
         _commandTimeoutSeconds = (int)Math.Ceiling(_options.CommandTimeout.TotalSeconds);
         _schema = new PostgresGrainStorageSchema(_options.TableName, _options.Format);
@@ -110,9 +107,11 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
         // would be pure overhead on the write path.
         connection.NoResetOnClose = true;
 
-        _database = PostgresStorageErrors.DescribeDatabase(connection);
-        _errors = new PostgresStorageErrors(name, _options.TableName, _database);
+        _database = DescribeDatabase(connection);
+        _errors = new StorageErrors(name, "PostgreSQL", _options.TableName, _database);
+        _codec = new GrainStateCodec(serializer, _errors, (ex, grainId, stateName) => LogUnreadableState(_logger, ex, grainId, stateName, _schema.TableName));
         _dataSource = builder.Build();
+        _lifecycle = new StorageLifecycle(InitializeCoreAsync, _errors.Disposed);
     }
 
     /// <summary>The provider's name.</summary>
@@ -134,23 +133,8 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
     /// early; otherwise the first read or write does.
     /// </summary>
     /// <exception cref="AgentsException">The server could not be reached or the schema is unusable.</exception>
-    public Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        Task initialization;
-        lock (_initializationLock)
-        {
-            // Checked under the lock DisposeAsync takes, so no writer can be started after disposal began.
-            ThrowIfDisposed();
-            if (_initialization is null || _initialization.IsFaulted || _initialization.IsCanceled)
-            {
-                _initialization = Task.Run(InitializeCoreAsync, CancellationToken.None);
-            }
-
-            initialization = _initialization;
-        }
-
-        return initialization.IsCompletedSuccessfully ? Task.CompletedTask : initialization.WaitAsync(cancellationToken);
-    }
+    public Task InitializeAsync(CancellationToken cancellationToken = default) =>
+        _lifecycle.InitializeAsync(cancellationToken);
 
     /// <inheritdoc />
     public async Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
@@ -160,28 +144,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
         await EnsureInitializedAsync(cancellationToken);
 
         var row = await ReadRowAsync(grainId, stateName, cancellationToken);
-        if (row is not { } stored)
-        {
-            grainState.State = NewState<TState>.Create();
-            grainState.ETag = null;
-            grainState.RecordExists = false;
-            return;
-        }
-
-        TState? state;
-        try
-        {
-            state = _serializer.Deserialize<TState>(stored.Payload);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogUnreadableState(_logger, ex, grainId, stateName, _schema.TableName);
-            throw _errors.Corrupt(grainId, stateName, typeof(TState), $"the payload of version {stored.Version} does not decode ({ex.Message})", ex);
-        }
-
-        grainState.State = state ?? NewState<TState>.Create();
-        grainState.ETag = stored.Version.ToString(CultureInfo.InvariantCulture);
-        grainState.RecordExists = true;
+        _codec.Decode(grainId, stateName, grainState, row);
     }
 
     /// <inheritdoc />
@@ -189,10 +152,9 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
     {
         ValidateArguments(stateName, grainId, grainState);
         cancellationToken.ThrowIfCancellationRequested();
-        var payload = Encode(grainId, stateName, grainState.State);
-        var version = await SubmitAsync(new PostgresStateWrite(PostgresStateWriteKind.Write, grainId, stateName, grainState.ETag, payload), cancellationToken);
-        grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
-        grainState.RecordExists = true;
+        var payload = _codec.Encode(grainId, stateName, grainState.State);
+        var version = await SubmitAsync(new PostgresStateWrite(StateWriteKind.Write, grainId, stateName, grainState.ETag, payload), cancellationToken);
+        GrainStateCodec.Written(grainState, version);
     }
 
     /// <inheritdoc />
@@ -200,30 +162,16 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
     {
         ValidateArguments(stateName, grainId, grainState);
         cancellationToken.ThrowIfCancellationRequested();
-        await SubmitAsync(new PostgresStateWrite(PostgresStateWriteKind.Clear, grainId, stateName, grainState.ETag, payload: null), cancellationToken);
-        grainState.ETag = null;
-        grainState.RecordExists = false;
+        await SubmitAsync(new PostgresStateWrite(StateWriteKind.Clear, grainId, stateName, grainState.ETag, payload: null), cancellationToken);
+        GrainStateCodec.Cleared(grainState);
     }
 
     /// <summary>Stops accepting calls, commits the writes already queued, then closes the connection pool.</summary>
     public async ValueTask DisposeAsync()
     {
-        Task? initialization;
-        lock (_initializationLock)
+        if (!await _lifecycle.TryBeginDisposeAsync())
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            initialization = _initialization;
-        }
-
-        // An initialization in flight finishes first, so the writer it creates is drained too.
-        if (initialization is not null)
-        {
-            await initialization.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return;
         }
 
         if (_writer is { } writer)
@@ -255,8 +203,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
         }
     }
 
-    private Task EnsureInitializedAsync(CancellationToken cancellationToken) =>
-        Volatile.Read(ref _initialization) is { IsCompletedSuccessfully: true } ? Task.CompletedTask : InitializeAsync(cancellationToken);
+    private Task EnsureInitializedAsync(CancellationToken cancellationToken) => _lifecycle.EnsureInitializedAsync(cancellationToken);
 
     private async Task<long> SubmitAsync(PostgresStateWrite write, CancellationToken cancellationToken)
     {
@@ -304,43 +251,17 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
             ex is PostgresException { InvariantSeverity: "FATAL" } || (ex is not PostgresException && ex.IsTransient && ex.InnerException is not TimeoutException);
     }
 
-    private byte[] Encode<TState>(GrainId grainId, string stateName, TState state)
-    {
-        ReadOnlyMemory<byte> encoded;
-        try
-        {
-            encoded = _serializer.Serialize(state);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw _errors.EncodeFailed(grainId, stateName, typeof(TState), ex);
-        }
-
-        // The JSON serializer hands back a whole array; reuse it rather than copy.
-        return MemoryMarshal.TryGetArray(encoded, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : encoded.ToArray();
-    }
-
     private void ValidateArguments<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState)
     {
-        ArgumentException.ThrowIfNullOrEmpty(stateName);
-        ArgumentNullException.ThrowIfNull(grainState);
-        if (grainId.IsDefault)
-        {
-            throw new ArgumentException("A grain id is required.", nameof(grainId));
-        }
-
+        GrainStateCodec.ValidateArguments(stateName, grainId, grainState);
         ThrowIfDisposed();
     }
 
-    private void ThrowIfDisposed()
-    {
-        if (_disposed)
-        {
-            throw _errors.Disposed();
-        }
-    }
+    private void ThrowIfDisposed() => _lifecycle.ThrowIfDisposed();
+
+    /// <summary>Where the table lives, for messages and logs: host, port and database, never the connection string (it holds a password).</summary>
+    private static string DescribeDatabase(NpgsqlConnectionStringBuilder builder) =>
+        $"database '{builder.Database ?? builder.Username}' on {builder.Host}:{builder.Port.ToString(CultureInfo.InvariantCulture)}";
 
     private static PostgresGrainStorageOptions Snapshot(PostgresGrainStorageOptions options) => new()
     {
@@ -352,8 +273,6 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
         MaxQueuedWrites = options.MaxQueuedWrites,
         CommandTimeout = options.CommandTimeout,
     };
-
-    private readonly record struct StoredRow(long Version, byte[] Payload);
 
     [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "PostgreSQL storage {Name} ready: table {TableName} in {Database}, format {Format}, schema version {PreviousVersion} -> {SchemaVersion}")]
     private static partial void LogInitialized(ILogger logger, string name, string tableName, string database, PostgresStateFormat format, int previousVersion, int schemaVersion);

@@ -1,5 +1,4 @@
-using System.Globalization;
-using System.Runtime.InteropServices;
+using Agents.AdoNet.Storage;
 using Agents.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
@@ -44,16 +43,14 @@ namespace Agents.AdoNet.Sqlite;
 public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
 {
     private readonly SqliteGrainStorageOptions _options;
-    private readonly IGrainStateSerializer _serializer;
+    private readonly GrainStateCodec _codec;
     private readonly ILogger _logger;
     private readonly SqliteConnectionFactory _factory;
     private readonly SqliteGrainStorageSchema _schema;
-    private readonly SqliteStorageErrors _errors;
+    private readonly StorageErrors _errors;
     private readonly SqliteReaderPool _readers;
-    private readonly Lock _initializationLock = new();
-    private Task? _initialization;
+    private readonly StorageLifecycle _lifecycle;
     private SqliteGroupCommitWriter? _writer;
-    private volatile bool _disposed;
 
     /// <summary>Creates the provider; the database is opened by <see cref="InitializeAsync"/> or the first call.</summary>
     /// <param name="name">The provider's name, e.g. <c>Default</c>; it appears in errors and in the configuration key <c>Agents:Storage:&lt;name&gt;</c>.</param>
@@ -76,11 +73,12 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
 
         Name = name;
         _options = Snapshot(options);
-        _serializer = serializer;
         _logger = logger;
         _factory = new SqliteConnectionFactory(_options.DataSource, _options.BusyTimeout);
         _schema = new SqliteGrainStorageSchema(_options.TableName);
-        _errors = new SqliteStorageErrors(name, _options.TableName, _factory.DataSource);
+        _errors = new StorageErrors(name, "SQLite", _options.TableName, $"'{_factory.DataSource}'");
+        _codec = new GrainStateCodec(serializer, _errors, (ex, grainId, stateName) => LogUnreadableState(_logger, ex, grainId, stateName, _schema.TableName));
+        _lifecycle = new StorageLifecycle(Initialize, _errors.Disposed);
         _readers = new SqliteReaderPool(_factory, _schema.Read, maxIdle: Math.Max(4, Environment.ProcessorCount * 2));
     }
 
@@ -100,23 +98,8 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
     /// write does.
     /// </summary>
     /// <exception cref="AgentsException">The database could not be opened or its schema is unusable.</exception>
-    public Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        Task initialization;
-        lock (_initializationLock)
-        {
-            // Checked under the lock DisposeAsync takes, so no writer can be started after disposal began.
-            ThrowIfDisposed();
-            if (_initialization is null || _initialization.IsFaulted || _initialization.IsCanceled)
-            {
-                _initialization = Task.Run(Initialize, CancellationToken.None);
-            }
-
-            initialization = _initialization;
-        }
-
-        return initialization.IsCompletedSuccessfully ? Task.CompletedTask : initialization.WaitAsync(cancellationToken);
-    }
+    public Task InitializeAsync(CancellationToken cancellationToken = default) =>
+        _lifecycle.InitializeAsync(cancellationToken);
 
     /// <inheritdoc />
     public async Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
@@ -126,28 +109,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
         await EnsureInitializedAsync(cancellationToken);
 
         var row = ReadRow(grainId, stateName, typeof(TState));
-        if (row is not { } stored)
-        {
-            grainState.State = NewState<TState>.Create();
-            grainState.ETag = null;
-            grainState.RecordExists = false;
-            return;
-        }
-
-        TState? state;
-        try
-        {
-            state = _serializer.Deserialize<TState>(stored.Payload);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogUnreadableState(_logger, ex, grainId, stateName, _schema.TableName);
-            throw _errors.Corrupt(grainId, stateName, typeof(TState), $"the payload of version {stored.Version} does not decode ({ex.Message})", ex);
-        }
-
-        grainState.State = state ?? NewState<TState>.Create();
-        grainState.ETag = stored.Version.ToString(CultureInfo.InvariantCulture);
-        grainState.RecordExists = true;
+        _codec.Decode(grainId, stateName, grainState, row);
     }
 
     /// <inheritdoc />
@@ -155,10 +117,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
     {
         ValidateArguments(stateName, grainId, grainState);
         cancellationToken.ThrowIfCancellationRequested();
-        var payload = Encode(grainId, stateName, grainState.State);
-        var version = await SubmitAsync(new SqliteStateWrite(SqliteStateWriteKind.Write, grainId, stateName, grainState.ETag, payload), cancellationToken);
-        grainState.ETag = version.ToString(CultureInfo.InvariantCulture);
-        grainState.RecordExists = true;
+        var payload = _codec.Encode(grainId, stateName, grainState.State);
+        var version = await SubmitAsync(new StateWrite(StateWriteKind.Write, grainId, stateName, grainState.ETag, payload), cancellationToken);
+        GrainStateCodec.Written(grainState, version);
     }
 
     /// <inheritdoc />
@@ -166,30 +127,16 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
     {
         ValidateArguments(stateName, grainId, grainState);
         cancellationToken.ThrowIfCancellationRequested();
-        await SubmitAsync(new SqliteStateWrite(SqliteStateWriteKind.Clear, grainId, stateName, grainState.ETag, payload: null), cancellationToken);
-        grainState.ETag = null;
-        grainState.RecordExists = false;
+        await SubmitAsync(new StateWrite(StateWriteKind.Clear, grainId, stateName, grainState.ETag, payload: null), cancellationToken);
+        GrainStateCodec.Cleared(grainState);
     }
 
     /// <summary>Stops accepting calls, commits the writes already queued, then closes the database.</summary>
     public async ValueTask DisposeAsync()
     {
-        Task? initialization;
-        lock (_initializationLock)
+        if (!await _lifecycle.TryBeginDisposeAsync())
         {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            initialization = _initialization;
-        }
-
-        // An initialization in flight finishes first, so the writer it creates is drained and closed too.
-        if (initialization is not null)
-        {
-            await initialization.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return;
         }
 
         if (_writer is { } writer)
@@ -201,7 +148,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
         LogDisposed(_logger, Name);
     }
 
-    private void Initialize()
+    private Task Initialize()
     {
         SqliteConnection? connection = null;
         try
@@ -210,6 +157,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
             _schema.EnsureCreated(connection);
             _writer = new SqliteGroupCommitWriter(connection, _factory, _schema, _options, _errors, _logger);
             LogInitialized(_logger, Name, _schema.TableName, _factory.DataSource, SqliteGrainStorageSchema.CurrentVersion);
+            return Task.CompletedTask;
         }
         catch (Exception ex)
         {
@@ -219,10 +167,9 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
         }
     }
 
-    private Task EnsureInitializedAsync(CancellationToken cancellationToken) =>
-        Volatile.Read(ref _initialization) is { IsCompletedSuccessfully: true } ? Task.CompletedTask : InitializeAsync(cancellationToken);
+    private Task EnsureInitializedAsync(CancellationToken cancellationToken) => _lifecycle.EnsureInitializedAsync(cancellationToken);
 
-    private async Task<long> SubmitAsync(SqliteStateWrite write, CancellationToken cancellationToken)
+    private async Task<long> SubmitAsync(StateWrite write, CancellationToken cancellationToken)
     {
         await EnsureInitializedAsync(cancellationToken);
         ThrowIfDisposed();
@@ -269,43 +216,13 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
         }
     }
 
-    private byte[] Encode<TState>(GrainId grainId, string stateName, TState state)
-    {
-        ReadOnlyMemory<byte> encoded;
-        try
-        {
-            encoded = _serializer.Serialize(state);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            throw _errors.EncodeFailed(grainId, stateName, typeof(TState), ex);
-        }
-
-        // The JSON serializer hands back a whole array; reuse it rather than copy.
-        return MemoryMarshal.TryGetArray(encoded, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : encoded.ToArray();
-    }
-
     private void ValidateArguments<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState)
     {
-        ArgumentException.ThrowIfNullOrEmpty(stateName);
-        ArgumentNullException.ThrowIfNull(grainState);
-        if (grainId.IsDefault)
-        {
-            throw new ArgumentException("A grain id is required.", nameof(grainId));
-        }
-
+        GrainStateCodec.ValidateArguments(stateName, grainId, grainState);
         ThrowIfDisposed();
     }
 
-    private void ThrowIfDisposed()
-    {
-        if (_disposed)
-        {
-            throw _errors.Disposed();
-        }
-    }
+    private void ThrowIfDisposed() => _lifecycle.ThrowIfDisposed();
 
     private static SqliteGrainStorageOptions Snapshot(SqliteGrainStorageOptions options) => new()
     {
@@ -315,8 +232,6 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, IAsyncDisposable
         MaxQueuedWrites = options.MaxQueuedWrites,
         BusyTimeout = options.BusyTimeout,
     };
-
-    private readonly record struct StoredRow(long Version, byte[] Payload);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "SQLite storage {Name} ready: table {TableName} in {DataSource}, schema version {SchemaVersion}")]
     private static partial void LogInitialized(ILogger logger, string name, string tableName, string dataSource, int schemaVersion);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading.Channels;
+using Agents.AdoNet.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -35,10 +36,10 @@ internal sealed partial class SqliteGroupCommitWriter : IAsyncDisposable
 {
     private readonly SqliteConnectionFactory _factory;
     private readonly SqliteGrainStorageSchema _schema;
-    private readonly SqliteStorageErrors _errors;
+    private readonly StorageErrors _errors;
     private readonly ILogger _logger;
     private readonly int _maxBatchSize;
-    private readonly Channel<SqliteStateWrite> _queue;
+    private readonly Channel<StateWrite> _queue;
     private readonly Task _loop;
     private Statements? _statements;
 
@@ -48,7 +49,7 @@ internal sealed partial class SqliteGroupCommitWriter : IAsyncDisposable
         SqliteConnectionFactory factory,
         SqliteGrainStorageSchema schema,
         SqliteGrainStorageOptions options,
-        SqliteStorageErrors errors,
+        StorageErrors errors,
         ILogger logger)
     {
         _factory = factory;
@@ -56,7 +57,7 @@ internal sealed partial class SqliteGroupCommitWriter : IAsyncDisposable
         _errors = errors;
         _logger = logger;
         _maxBatchSize = options.MaxBatchSize;
-        _queue = Channel.CreateBounded<SqliteStateWrite>(new BoundedChannelOptions(options.MaxQueuedWrites)
+        _queue = Channel.CreateBounded<StateWrite>(new BoundedChannelOptions(options.MaxQueuedWrites)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -65,8 +66,8 @@ internal sealed partial class SqliteGroupCommitWriter : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
-    /// <summary>Queues a write; its outcome arrives on <see cref="SqliteStateWrite.Completion"/>.</summary>
-    public ValueTask EnqueueAsync(SqliteStateWrite write, CancellationToken cancellationToken)
+    /// <summary>Queues a write; its outcome arrives on <see cref="StateWrite.Completion"/>.</summary>
+    public ValueTask EnqueueAsync(StateWrite write, CancellationToken cancellationToken)
     {
         // Fast path: room in the queue. Only a full queue (back-pressure) or a closed one goes async.
         return _queue.Writer.TryWrite(write) ? default : EnqueueSlowAsync(write, cancellationToken);
@@ -81,7 +82,7 @@ internal sealed partial class SqliteGroupCommitWriter : IAsyncDisposable
         _statements = null;
     }
 
-    private async ValueTask EnqueueSlowAsync(SqliteStateWrite write, CancellationToken cancellationToken)
+    private async ValueTask EnqueueSlowAsync(StateWrite write, CancellationToken cancellationToken)
     {
         try
         {
@@ -96,7 +97,7 @@ internal sealed partial class SqliteGroupCommitWriter : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var batch = new List<SqliteStateWrite>(_maxBatchSize);
+        var batch = new List<StateWrite>(_maxBatchSize);
         var outcomes = new List<long?>(_maxBatchSize);
 
         try
@@ -139,7 +140,7 @@ internal sealed partial class SqliteGroupCommitWriter : IAsyncDisposable
     }
 
     /// <summary>Commits one batch and completes its writes. Never throws: every failure lands on the writes.</summary>
-    private void CommitBatch(List<SqliteStateWrite> batch, List<long?> outcomes)
+    private void CommitBatch(List<StateWrite> batch, List<long?> outcomes)
     {
         var started = Stopwatch.GetTimestamp();
         var conflicts = 0;
@@ -191,7 +192,7 @@ internal sealed partial class SqliteGroupCommitWriter : IAsyncDisposable
         LogBatchCommitted(_logger, batch.Count, conflicts, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    private void ReportConflict(SqliteStateWrite write)
+    private void ReportConflict(StateWrite write)
     {
         long? stored;
         try
@@ -246,20 +247,20 @@ internal sealed partial class SqliteGroupCommitWriter : IAsyncDisposable
         }
 
         /// <summary>Runs one write; the new version, or null if its ETag did not match (nothing changed).</summary>
-        public long? Apply(SqliteStateWrite write)
+        public long? Apply(StateWrite write)
         {
             var expected = ParseEtag(write.Etag);
             switch (write.Kind)
             {
-                case SqliteStateWriteKind.Write when expected is null:
+                case StateWriteKind.Write when expected is null:
                     Bind(_insert, write, expected);
                     return _insert.ExecuteScalar() is long inserted ? inserted : null;
 
-                case SqliteStateWriteKind.Write:
+                case StateWriteKind.Write:
                     Bind(_update, write, expected);
                     return _update.ExecuteNonQuery() == 1 ? expected + 1 : null;
 
-                case SqliteStateWriteKind.Clear when write.Etag is null:
+                case StateWriteKind.Clear when write.Etag is null:
                     // Clearing with no ETag succeeds only if there is no record; nothing to change.
                     return Probe(write, _probe.Transaction) is null ? 0 : null;
 
@@ -270,7 +271,7 @@ internal sealed partial class SqliteGroupCommitWriter : IAsyncDisposable
         }
 
         /// <summary>The version of the live record, or null if there is none.</summary>
-        public long? Probe(SqliteStateWrite write, SqliteTransaction? transaction)
+        public long? Probe(StateWrite write, SqliteTransaction? transaction)
         {
             _probe.Transaction = transaction;
             Bind(_probe, write, expected: null);
@@ -293,7 +294,7 @@ internal sealed partial class SqliteGroupCommitWriter : IAsyncDisposable
             : long.TryParse(etag, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && version > 0 ? version
             : 0;
 
-        private static void Bind(SqliteCommand command, SqliteStateWrite write, long? expected)
+        private static void Bind(SqliteCommand command, StateWrite write, long? expected)
         {
             var parameters = command.Parameters;
             parameters["@type"].Value = write.GrainId.Type.Value;

@@ -1,26 +1,28 @@
 using System.Globalization;
-using Npgsql;
 
-namespace Agents.AdoNet.Postgres;
+namespace Agents.AdoNet.Storage;
 
 /// <summary>
 /// The exceptions one provider raises, worded so that an operator reading a log line knows which
-/// grain, which state, which provider and which table/database are involved. The connection string
-/// is never quoted (it holds a password); host, port and database are.
+/// grain, which state, which provider and which table/database are involved.
 /// </summary>
-internal sealed class PostgresStorageErrors(string providerName, string tableName, string database)
+/// <param name="providerName">The provider's configured name, e.g. <c>Default</c>.</param>
+/// <param name="providerKind">The database engine, as shown to operators: <c>SQLite</c>, <c>PostgreSQL</c>.</param>
+/// <param name="tableName">The table holding grain state.</param>
+/// <param name="database">
+/// Where the table lives, as the provider describes it (e.g. a quoted file path, or host, port and
+/// database). Never a connection string: it may hold a password.
+/// </param>
+internal sealed class StorageErrors(string providerName, string providerKind, string tableName, string database)
 {
-    public string Provider => $"storage provider '{providerName}' (PostgreSQL)";
+    public string Provider => $"storage provider '{providerName}' ({providerKind})";
 
     public string Location => $"table '{tableName}' in {database}";
 
-    public static string DescribeDatabase(NpgsqlConnectionStringBuilder builder) =>
-        $"database '{builder.Database ?? builder.Username}' on {builder.Host}:{builder.Port.ToString(CultureInfo.InvariantCulture)}";
-
-    public InconsistentStateException Conflict(PostgresStateWrite write, long? storedVersion)
+    public InconsistentStateException Conflict(StateWrite write, long? storedVersion)
     {
         var stored = storedVersion?.ToString(CultureInfo.InvariantCulture);
-        var verb = write.Kind == PostgresStateWriteKind.Clear ? "clearing" : "writing";
+        var verb = write.Kind == StateWriteKind.Clear ? "clearing" : "writing";
         return new InconsistentStateException(
             $"ETag mismatch {verb} state '{write.StateName}' of grain {write.GrainId} in {Provider}: " +
             $"storage holds {Describe(stored)}, the caller held {Describe(write.Etag)}. Nothing was stored.",
@@ -42,14 +44,15 @@ internal sealed class PostgresStorageErrors(string providerName, string tableNam
         new($"State '{stateName}' of grain {grainId} could not be serialized as {stateType} for {Provider}: {inner.Message}. Nothing was stored.", inner);
 
     /// <summary>
-    /// A write that did not succeed. When the server reported the error, or the batch never reached
-    /// the server, nothing was stored. When the connection failed while the batch was in flight the
-    /// outcome is unknown, and the message says so: the caller's ETag is then stale either way, so
-    /// its next write conflicts rather than silently overwriting.
+    /// A write that did not succeed. When the database reported the error, or the batch never reached
+    /// it, nothing was stored. When a connection failed while the batch was in flight
+    /// (<paramref name="outcomeUnknown"/>) the outcome is unknown, and the message says so: the
+    /// caller's ETag is then stale either way, so its next write conflicts rather than silently
+    /// overwriting.
     /// </summary>
-    public GrainStateException WriteFailed(PostgresStateWrite write, Exception inner, bool outcomeUnknown = false)
+    public GrainStateException WriteFailed(StateWrite write, Exception inner, bool outcomeUnknown = false)
     {
-        var action = write.Kind == PostgresStateWriteKind.Clear ? "Clearing" : "Writing";
+        var action = write.Kind == StateWriteKind.Clear ? "Clearing" : "Writing";
         var outcome = outcomeUnknown
             ? "failed while the connection was in use, so it may or may not have been committed (read the state again before retrying)"
             : "failed and was not committed";

@@ -1,6 +1,6 @@
-namespace Agents.AdoNet.Sqlite;
+namespace Agents.AdoNet.Storage;
 
-internal enum SqliteStateWriteKind
+internal enum StateWriteKind
 {
     /// <summary>Store a payload: insert (null ETag) or compare-and-swap update.</summary>
     Write,
@@ -10,16 +10,16 @@ internal enum SqliteStateWriteKind
 }
 
 /// <summary>
-/// One queued write or clear, waiting for the group-commit writer. The caller awaits
-/// <see cref="Completion"/>, which completes only after the batch holding it has committed (with
-/// the new version), or with the exception that applies to this write alone.
+/// One queued write or clear, waiting for a provider's writer. The caller awaits
+/// <see cref="Completion"/>, which completes only after the transaction holding it has committed
+/// (with the new version), or with the exception that applies to this write alone.
 /// </summary>
 /// <remarks>
 /// Cancellation races the writer through <see cref="_state"/>: whichever moves it out of
 /// <c>Pending</c> first decides. A write the writer has claimed runs to completion and its outcome
 /// is reported even if the token fires meanwhile, so a cancelled task always means "not stored".
 /// </remarks>
-internal sealed class SqliteStateWrite
+internal class StateWrite
 {
     private const int Pending = 0;
     private const int Claimed = 1;
@@ -29,7 +29,7 @@ internal sealed class SqliteStateWrite
     private int _state;
     private CancellationTokenRegistration _cancellation;
 
-    public SqliteStateWrite(SqliteStateWriteKind kind, GrainId grainId, string stateName, string? etag, byte[]? payload)
+    public StateWrite(StateWriteKind kind, GrainId grainId, string stateName, string? etag, byte[]? payload)
     {
         Kind = kind;
         GrainId = grainId;
@@ -38,7 +38,7 @@ internal sealed class SqliteStateWrite
         Payload = payload;
     }
 
-    public SqliteStateWriteKind Kind { get; }
+    public StateWriteKind Kind { get; }
 
     public GrainId GrainId { get; }
 
@@ -47,7 +47,7 @@ internal sealed class SqliteStateWrite
     /// <summary>The ETag the caller holds: null means "no record must exist".</summary>
     public string? Etag { get; }
 
-    /// <summary>The UTF-8 JSON to store; null for a clear.</summary>
+    /// <summary>The encoded state; null for a clear.</summary>
     public byte[]? Payload { get; }
 
     /// <summary>The new version once committed (for a clear with a null ETag: 0, nothing changed).</summary>
@@ -58,7 +58,7 @@ internal sealed class SqliteStateWrite
         if (cancellationToken.CanBeCanceled)
         {
             _cancellation = cancellationToken.UnsafeRegister(
-                static (state, token) => ((SqliteStateWrite)state!).TryCancel(token), this);
+                static (state, token) => ((StateWrite)state!).TryCancel(token), this);
         }
     }
 
