@@ -61,144 +61,124 @@ public sealed class ArrayCodec<T> : IFieldCodec<T[]>
     }
 }
 
-/// <summary>Codec of <see cref="List{T}"/>.</summary>
-public sealed class ListCodec<T> : IFieldCodec<List<T>>
+/// <summary>
+/// The shared codec of growable collections of exactly <typeparamref name="TCollection"/> (a derived
+/// collection type travels as a typed field): the sequence layout above, read by adding elements
+/// to a collection sized from the count.
+/// </summary>
+public abstract class GrowableCollectionCodec<TCollection, T> : IFieldCodec<TCollection>
+    where TCollection : class, ICollection<T>
 {
-    private readonly IFieldCodec<T> _element;
+    protected GrowableCollectionCodec(IFieldCodec<T> element) => Element = element ?? throw new ArgumentNullException(nameof(element));
 
+    /// <summary>The codec of the elements.</summary>
+    protected IFieldCodec<T> Element { get; }
+
+    /// <summary>An empty collection with room for <paramref name="capacity"/> elements.</summary>
+    protected abstract TCollection Create(int capacity);
+
+    /// <summary>Writes every element as field 1, in order.</summary>
+    protected virtual void WriteElements(ref WireWriter writer, TCollection value)
+    {
+        foreach (var item in value)
+        {
+            Element.WriteField(ref writer, 1, item);
+        }
+    }
+
+    public void WriteField(ref WireWriter writer, uint fieldId, TCollection value)
+    {
+        if (value is null)
+        {
+            writer.WriteNull(fieldId);
+            return;
+        }
+
+        if (value.GetType() != typeof(TCollection))
+        {
+            PolymorphicCodec.WriteTyped(ref writer, fieldId, value);
+            return;
+        }
+
+        writer.WriteStartObject(fieldId);
+        writer.WriteUInt32(0, (uint)value.Count);
+        WriteElements(ref writer, value);
+        writer.WriteEndObject();
+    }
+
+    public TCollection ReadValue(ref WireReader reader, WireField field)
+    {
+        if (field.IsNull)
+        {
+            return null!;
+        }
+
+        if (field.WireType == WireType.Typed)
+        {
+            return PolymorphicCodec.ReadTyped<TCollection>(ref reader, field);
+        }
+
+        reader.EnterObject(field);
+        TCollection? collection = null;
+        while (reader.ReadFieldHeader(out var item))
+        {
+            if (item.Id == 1)
+            {
+                (collection ??= Create(0)).Add(Element.ReadValue(ref reader, item));
+            }
+            else if (item.Id == 0 && collection is null)
+            {
+                collection = Create(reader.ReadCollectionCount(item));
+            }
+            else
+            {
+                reader.SkipField(item);
+            }
+        }
+
+        return collection ?? Create(0);
+    }
+}
+
+/// <summary>Codec of <see cref="List{T}"/>.</summary>
+public sealed class ListCodec<T> : GrowableCollectionCodec<List<T>, T>
+{
     public ListCodec()
         : this(TypeManifest.GetCodec<T>())
     {
     }
 
-    public ListCodec(IFieldCodec<T> element) => _element = element ?? throw new ArgumentNullException(nameof(element));
-
-    public void WriteField(ref WireWriter writer, uint fieldId, List<T> value)
+    public ListCodec(IFieldCodec<T> element)
+        : base(element)
     {
-        if (value is null)
-        {
-            writer.WriteNull(fieldId);
-            return;
-        }
-
-        if (value.GetType() != typeof(List<T>))
-        {
-            PolymorphicCodec.WriteTyped(ref writer, fieldId, value);
-            return;
-        }
-
-        writer.WriteStartObject(fieldId);
-        writer.WriteUInt32(0, (uint)value.Count);
-        foreach (var item in CollectionsMarshal.AsSpan(value))
-        {
-            _element.WriteField(ref writer, 1, item);
-        }
-
-        writer.WriteEndObject();
     }
 
-    public List<T> ReadValue(ref WireReader reader, WireField field)
+    protected override List<T> Create(int capacity) => new(capacity);
+
+    protected override void WriteElements(ref WireWriter writer, List<T> value)
     {
-        if (field.IsNull)
+        // A span over the list's storage: no enumerator, no version checks.
+        foreach (var item in CollectionsMarshal.AsSpan(value))
         {
-            return null!;
+            Element.WriteField(ref writer, 1, item);
         }
-
-        if (field.WireType == WireType.Typed)
-        {
-            return PolymorphicCodec.ReadTyped<List<T>>(ref reader, field);
-        }
-
-        reader.EnterObject(field);
-        List<T>? list = null;
-        while (reader.ReadFieldHeader(out var item))
-        {
-            if (item.Id == 1)
-            {
-                (list ??= []).Add(_element.ReadValue(ref reader, item));
-            }
-            else if (item.Id == 0 && list is null)
-            {
-                list = new List<T>(reader.ReadCollectionCount(item));
-            }
-            else
-            {
-                reader.SkipField(item);
-            }
-        }
-
-        return list ?? [];
     }
 }
 
 /// <summary>Codec of <see cref="HashSet{T}"/> (read with the default comparer).</summary>
-public sealed class HashSetCodec<T> : IFieldCodec<HashSet<T>>
+public sealed class HashSetCodec<T> : GrowableCollectionCodec<HashSet<T>, T>
 {
-    private readonly IFieldCodec<T> _element;
-
     public HashSetCodec()
         : this(TypeManifest.GetCodec<T>())
     {
     }
 
-    public HashSetCodec(IFieldCodec<T> element) => _element = element ?? throw new ArgumentNullException(nameof(element));
-
-    public void WriteField(ref WireWriter writer, uint fieldId, HashSet<T> value)
+    public HashSetCodec(IFieldCodec<T> element)
+        : base(element)
     {
-        if (value is null)
-        {
-            writer.WriteNull(fieldId);
-            return;
-        }
-
-        if (value.GetType() != typeof(HashSet<T>))
-        {
-            PolymorphicCodec.WriteTyped(ref writer, fieldId, value);
-            return;
-        }
-
-        writer.WriteStartObject(fieldId);
-        writer.WriteUInt32(0, (uint)value.Count);
-        foreach (var item in value)
-        {
-            _element.WriteField(ref writer, 1, item);
-        }
-
-        writer.WriteEndObject();
     }
 
-    public HashSet<T> ReadValue(ref WireReader reader, WireField field)
-    {
-        if (field.IsNull)
-        {
-            return null!;
-        }
-
-        if (field.WireType == WireType.Typed)
-        {
-            return PolymorphicCodec.ReadTyped<HashSet<T>>(ref reader, field);
-        }
-
-        reader.EnterObject(field);
-        HashSet<T>? set = null;
-        while (reader.ReadFieldHeader(out var item))
-        {
-            if (item.Id == 1)
-            {
-                (set ??= []).Add(_element.ReadValue(ref reader, item));
-            }
-            else if (item.Id == 0 && set is null)
-            {
-                set = new HashSet<T>(reader.ReadCollectionCount(item));
-            }
-            else
-            {
-                reader.SkipField(item);
-            }
-        }
-
-        return set ?? [];
-    }
+    protected override HashSet<T> Create(int capacity) => new(capacity);
 }
 
 /// <summary>Codec of <see cref="ImmutableArray{T}"/>; the default (uninitialized) array travels as null.</summary>
