@@ -54,10 +54,18 @@ public static class TypeManifest
         ArgumentException.ThrowIfNullOrEmpty(alias);
         ArgumentNullException.ThrowIfNull(codec);
         var entry = new TypeEntry(typeof(T), alias, TypeReferences.EncodeNamed(alias, 0), new BoxedCodec<T>(codec), 0, null);
-        AddAlias(entry);
-        ByType[typeof(T)] = entry;
-        CodecCache<T>.Codec = codec;
+
+        // Registration happens at start-up, possibly from several manifests loading at once (two
+        // runtimes in one process): the alias and type maps must change together.
+        lock (RegistrationLock)
+        {
+            AddAlias(entry);
+            ByType[typeof(T)] = entry;
+            CodecCache<T>.Codec = codec;
+        }
     }
+
+    private static readonly Lock RegistrationLock = new();
 
     /// <summary>
     /// Allows the closed forms of a generic type definition whose type arguments are allowed.
@@ -101,7 +109,7 @@ public static class TypeManifest
 
     /// <summary>The alias <paramref name="type"/> was registered under, or null.</summary>
     public static string? GetAlias(Type type) =>
-        ByType.TryGetValue(type, out var entry) && ByAlias.TryGetValue(entry.Name, out var named) && named == entry ? entry.Name : null;
+        ByType.TryGetValue(type, out var entry) && ByAlias.TryGetValue(entry.Name, out var named) && named.Type == entry.Type ? entry.Name : null;
 
     /// <summary>The entry that writes values of runtime type <paramref name="type"/> Typed.</summary>
     internal static TypeEntry GetEntry(Type type)
