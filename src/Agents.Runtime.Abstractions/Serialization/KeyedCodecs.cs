@@ -104,52 +104,24 @@ public sealed class DictionaryCodec<TKey, TValue> : IFieldCodec<Dictionary<TKey,
     }
 }
 
-/// <summary>Codec of <see cref="KeyValuePair{TKey, TValue}"/>.</summary>
+/// <summary>Codec of <see cref="KeyValuePair{TKey, TValue}"/>: on the wire exactly a two-element tuple (key field 0, value field 1).</summary>
 public sealed class KeyValuePairCodec<TKey, TValue> : IFieldCodec<KeyValuePair<TKey, TValue>>
 {
-    private readonly IFieldCodec<TKey> _key;
-    private readonly IFieldCodec<TValue> _value;
+    private readonly ValueTupleCodec<TKey, TValue> _pair;
 
     public KeyValuePairCodec()
         : this(TypeManifest.GetCodec<TKey>(), TypeManifest.GetCodec<TValue>())
     {
     }
 
-    public KeyValuePairCodec(IFieldCodec<TKey> key, IFieldCodec<TValue> value)
-    {
-        _key = key ?? throw new ArgumentNullException(nameof(key));
-        _value = value ?? throw new ArgumentNullException(nameof(value));
-    }
+    public KeyValuePairCodec(IFieldCodec<TKey> key, IFieldCodec<TValue> value) => _pair = new ValueTupleCodec<TKey, TValue>(key, value);
 
-    public void WriteField(ref WireWriter writer, uint fieldId, KeyValuePair<TKey, TValue> value)
-    {
-        writer.WriteStartObject(fieldId);
-        _key.WriteField(ref writer, 0, value.Key);
-        _value.WriteField(ref writer, 1, value.Value);
-        writer.WriteEndObject();
-    }
+    public void WriteField(ref WireWriter writer, uint fieldId, KeyValuePair<TKey, TValue> value) =>
+        _pair.WriteField(ref writer, fieldId, (value.Key, value.Value));
 
     public KeyValuePair<TKey, TValue> ReadValue(ref WireReader reader, WireField field)
     {
-        reader.EnterObject(field);
-        TKey key = default!;
-        TValue value = default!;
-        while (reader.ReadFieldHeader(out var item))
-        {
-            switch (item.Id)
-            {
-                case 0:
-                    key = _key.ReadValue(ref reader, item);
-                    break;
-                case 1:
-                    value = _value.ReadValue(ref reader, item);
-                    break;
-                default:
-                    reader.SkipField(item);
-                    break;
-            }
-        }
-
+        var (key, value) = _pair.ReadValue(ref reader, field);
         return new KeyValuePair<TKey, TValue>(key, value);
     }
 }

@@ -14,7 +14,7 @@ public sealed class GrainTypeRegistry
 {
     private readonly FrozenDictionary<Type, GrainInterfaceDescriptor> _interfaces;
     private readonly FrozenDictionary<GrainType, GrainClassInfo> _classes;
-    private readonly FrozenDictionary<Type, GrainClassInfo[]> _implementations;
+    private readonly FrozenDictionary<Type, InterfaceBinding> _bindings;
     private readonly FrozenSet<string> _serializableTypes;
 
     internal GrainTypeRegistry(IEnumerable<Assembly> assemblies, TimeSpan? defaultCollectionAge = null)
@@ -41,7 +41,7 @@ public sealed class GrainTypeRegistry
         }
 
         _classes = classes.ToFrozenDictionary();
-        _implementations = _interfaces.Keys.ToFrozenDictionary(i => i, i => Implementations(i, classes.Values));
+        _bindings = _interfaces.Values.ToFrozenDictionary(d => d.InterfaceType, d => Bind(d, Implementations(d.InterfaceType, classes.Values)));
         _serializableTypes = builder.SerializableTypes.ToFrozenSet(StringComparer.Ordinal);
     }
 
@@ -65,20 +65,39 @@ public sealed class GrainTypeRegistry
                 "IGrainWithGuidKey or IGrainWithIntegerKey and are declared in a project that runs the Agents source generator.");
 
     /// <summary>The single grain type that implements <paramref name="interfaceType"/>.</summary>
-    public GrainType GetGrainTypeFor(Type interfaceType)
+    public GrainType GetGrainTypeFor(Type interfaceType) => Resolve(interfaceType).GrainType;
+
+    /// <summary>
+    /// The interface's descriptor and the grain type <c>GetGrain&lt;T&gt;(key)</c> means, in one
+    /// lookup (decided once when the manifest loaded); throws when no single class implements it.
+    /// </summary>
+    internal (GrainInterfaceDescriptor Descriptor, GrainType GrainType) Resolve(Type interfaceType)
     {
-        GetInterface(interfaceType);
-        var implementations = _implementations[interfaceType];
+        if (!_bindings.TryGetValue(interfaceType, out var binding))
+        {
+            GetInterface(interfaceType);
+        }
+
+        return binding!.Error is { } error
+            ? throw new GrainTypeNotFoundException(error)
+            : (binding.Descriptor, binding.GrainType);
+    }
+
+    private static InterfaceBinding Bind(GrainInterfaceDescriptor descriptor, GrainClassInfo[] implementations)
+    {
+        var name = descriptor.InterfaceType.FullName;
         return implementations.Length switch
         {
-            1 => implementations[0].GrainType,
-            0 => throw new GrainTypeNotFoundException(
-                $"No grain class implements {interfaceType.FullName}. Is the project with the grain class referenced by the silo?"),
-            _ => throw new GrainTypeNotFoundException(
-                $"{interfaceType.FullName} is implemented by several grain classes ({string.Join(", ", implementations.Select(c => c.GrainClass.Name))}); " +
+            1 => new InterfaceBinding(descriptor, implementations[0].GrainType, null),
+            0 => new InterfaceBinding(descriptor, default, $"No grain class implements {name}. Is the project with the grain class referenced by the silo?"),
+            _ => new InterfaceBinding(descriptor, default,
+                $"{name} is implemented by several grain classes ({string.Join(", ", implementations.Select(c => c.GrainClass.Name))}); " +
                 "call GetGrain<T>(GrainId) with the grain type you want."),
         };
     }
+
+    /// <summary>What <c>GetGrain&lt;T&gt;(key)</c> resolves to for one interface, or why it cannot.</summary>
+    private sealed record InterfaceBinding(GrainInterfaceDescriptor Descriptor, GrainType GrainType, string? Error);
 
     /// <summary>Whether grains of <paramref name="grainType"/> implement <paramref name="interfaceType"/>.</summary>
     public bool Implements(GrainType grainType, Type interfaceType) =>

@@ -31,8 +31,7 @@ internal sealed class GrainFactory(GrainTypeRegistry registry, IGrainCallRuntime
 
     private TGrainInterface Create<TGrainInterface>(string key)
     {
-        var descriptor = registry.GetInterface(typeof(TGrainInterface));
-        var grainType = registry.GetGrainTypeFor(typeof(TGrainInterface));
+        var (descriptor, grainType) = registry.Resolve(typeof(TGrainInterface));
         return (TGrainInterface)(object)descriptor.ProxyFactory(runtime, new GrainId(grainType, key));
     }
 }

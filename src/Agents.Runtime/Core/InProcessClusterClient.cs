@@ -1,5 +1,5 @@
+using Agents.Runtime.Catalog;
 using Agents.Streams;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Runtime.Core;
 
@@ -7,7 +7,7 @@ namespace Agents.Runtime.Core;
 /// The cluster client for code hosted beside the silo (web endpoints, background services):
 /// calls go straight to the local runtime, with no network hop.
 /// </summary>
-internal sealed class InProcessClusterClient(IGrainFactory grainFactory, IServiceProvider services) : IClusterClient
+internal sealed class InProcessClusterClient(IGrainFactory grainFactory, GrainCatalog catalog) : IClusterClient
 {
     public TGrainInterface GetGrain<TGrainInterface>(string key) where TGrainInterface : IGrainWithStringKey => grainFactory.GetGrain<TGrainInterface>(key);
 
@@ -17,7 +17,5 @@ internal sealed class InProcessClusterClient(IGrainFactory grainFactory, IServic
 
     public TGrainInterface GetGrain<TGrainInterface>(GrainId grainId) where TGrainInterface : IAddressable => grainFactory.GetGrain<TGrainInterface>(grainId);
 
-    public IStreamProvider GetStreamProvider(string name) =>
-        services.GetKeyedService<IStreamProvider>(name)
-        ?? throw new KeyNotFoundException($"No stream provider named '{name}' is configured. Add one with silo.AddMemoryStreams(\"{name}\") or set Agents:Streams:{name}:Provider.");
+    public IStreamProvider GetStreamProvider(string name) => catalog.GetStreamProvider(name);
 }

@@ -45,7 +45,7 @@ public static class AgentsHostingExtensions
         services.AddSingleton(silo.AssemblyList);
         services.AddSingleton<SiloRuntime>();
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<SiloRuntime>().GrainFactory);
-        services.AddSingleton<IClusterClient>(sp => new InProcessClusterClient(sp.GetRequiredService<IGrainFactory>(), sp));
+        services.AddSingleton<IClusterClient>(sp => new InProcessClusterClient(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<SiloRuntime>().Catalog));
         services.AddHostedService<SiloHostedService>();
 
         silo.AddStorageProviderKind("Memory", static (s, name, _) => s.AddMemoryGrainStorage(name));

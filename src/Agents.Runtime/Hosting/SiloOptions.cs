@@ -61,34 +61,20 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
     public ValidateOptionsResult Validate(string? name, SiloOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        static string Key(string property) => $"{SiloOptions.SectionName}:{property}";
-
+        var failures = new OptionsFailures(SiloOptions.SectionName);
         if (string.IsNullOrWhiteSpace(options.ClusterId))
         {
-            failures.Add($"{Key(nameof(options.ClusterId))}: must not be empty.");
+            failures.Add(nameof(options.ClusterId), "must not be empty.");
         }
 
-        Positive(options.ResponseTimeout, nameof(options.ResponseTimeout));
-        Positive(options.ResponseTimeoutCheckPeriod, nameof(options.ResponseTimeoutCheckPeriod));
-        Positive(options.CollectionAge, nameof(options.CollectionAge));
-        Positive(options.CollectionQuantum, nameof(options.CollectionQuantum));
-        Positive(options.ActivationTimeout, nameof(options.ActivationTimeout));
-        Positive(options.DeactivationTimeout, nameof(options.DeactivationTimeout));
-        Positive(options.ShutdownTimeout, nameof(options.ShutdownTimeout));
-        if (options.MaxWorkItemsPerTurnSlice < 1)
-        {
-            failures.Add($"{Key(nameof(options.MaxWorkItemsPerTurnSlice))}: must be at least 1 (was {options.MaxWorkItemsPerTurnSlice}).");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-
-        void Positive(TimeSpan value, string property)
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                failures.Add($"{Key(property)}: must be a positive time span such as 00:00:30 (was {value}).");
-            }
-        }
+        failures.Positive(options.ResponseTimeout, nameof(options.ResponseTimeout));
+        failures.Positive(options.ResponseTimeoutCheckPeriod, nameof(options.ResponseTimeoutCheckPeriod));
+        failures.Positive(options.CollectionAge, nameof(options.CollectionAge));
+        failures.Positive(options.CollectionQuantum, nameof(options.CollectionQuantum));
+        failures.Positive(options.ActivationTimeout, nameof(options.ActivationTimeout));
+        failures.Positive(options.DeactivationTimeout, nameof(options.DeactivationTimeout));
+        failures.Positive(options.ShutdownTimeout, nameof(options.ShutdownTimeout));
+        failures.AtLeastOne(options.MaxWorkItemsPerTurnSlice, nameof(options.MaxWorkItemsPerTurnSlice));
+        return failures.Result;
     }
 }

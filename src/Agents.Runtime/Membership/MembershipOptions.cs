@@ -1,3 +1,4 @@
+using Agents.Runtime.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Runtime.Membership;
@@ -51,39 +52,23 @@ public sealed class MembershipOptionsValidator : IValidateOptions<MembershipOpti
     public ValidateOptionsResult Validate(string? name, MembershipOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        void Positive(TimeSpan value, string property)
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                failures.Add($"{MembershipOptions.SectionName}:{property}: must be a positive time span (was {value}).");
-            }
-        }
-
-        void AtLeastOne(int value, string property)
-        {
-            if (value < 1)
-            {
-                failures.Add($"{MembershipOptions.SectionName}:{property}: must be at least 1 (was {value}).");
-            }
-        }
-
-        Positive(options.ProbePeriod, nameof(options.ProbePeriod));
-        Positive(options.ProbeTimeout, nameof(options.ProbeTimeout));
-        Positive(options.VoteExpiration, nameof(options.VoteExpiration));
-        Positive(options.IAmAlivePeriod, nameof(options.IAmAlivePeriod));
-        Positive(options.TableRefreshPeriod, nameof(options.TableRefreshPeriod));
-        Positive(options.StaleRowAge, nameof(options.StaleRowAge));
-        Positive(options.JoinTimeout, nameof(options.JoinTimeout));
-        Positive(options.DefunctRowRetention, nameof(options.DefunctRowRetention));
-        AtLeastOne(options.MissedProbesLimit, nameof(options.MissedProbesLimit));
-        AtLeastOne(options.VotesForDeath, nameof(options.VotesForDeath));
-        AtLeastOne(options.MonitoredSilos, nameof(options.MonitoredSilos));
+        var failures = new OptionsFailures(MembershipOptions.SectionName);
+        failures.Positive(options.ProbePeriod, nameof(options.ProbePeriod));
+        failures.Positive(options.ProbeTimeout, nameof(options.ProbeTimeout));
+        failures.Positive(options.VoteExpiration, nameof(options.VoteExpiration));
+        failures.Positive(options.IAmAlivePeriod, nameof(options.IAmAlivePeriod));
+        failures.Positive(options.TableRefreshPeriod, nameof(options.TableRefreshPeriod));
+        failures.Positive(options.StaleRowAge, nameof(options.StaleRowAge));
+        failures.Positive(options.JoinTimeout, nameof(options.JoinTimeout));
+        failures.Positive(options.DefunctRowRetention, nameof(options.DefunctRowRetention));
+        failures.AtLeastOne(options.MissedProbesLimit, nameof(options.MissedProbesLimit));
+        failures.AtLeastOne(options.VotesForDeath, nameof(options.VotesForDeath));
+        failures.AtLeastOne(options.MonitoredSilos, nameof(options.MonitoredSilos));
         if (options.StaleRowAge <= options.IAmAlivePeriod)
         {
-            failures.Add($"{MembershipOptions.SectionName}:StaleRowAge: must be longer than IAmAlivePeriod ({options.IAmAlivePeriod}), or live silos would look crashed.");
+            failures.Add(nameof(options.StaleRowAge), $"must be longer than IAmAlivePeriod ({options.IAmAlivePeriod}), or live silos would look crashed.");
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return failures.Result;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Agents.Runtime.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Runtime.Networking;
@@ -84,33 +85,32 @@ public sealed class NetworkingOptionsValidator : IValidateOptions<NetworkingOpti
     public ValidateOptionsResult Validate(string? name, NetworkingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        static string Key(string property) => $"{NetworkingOptions.SectionName}:{property}";
+        var failures = new OptionsFailures(NetworkingOptions.SectionName);
 
         if (!IPAddress.TryParse(options.ListenAddress, out _))
         {
-            failures.Add($"{Key(nameof(options.ListenAddress))}: must be an IP address such as 127.0.0.1 (was '{options.ListenAddress}').");
+            failures.Add(nameof(options.ListenAddress), $"must be an IP address such as 127.0.0.1 (was '{options.ListenAddress}').");
         }
 
         Port(options.SiloPort, nameof(options.SiloPort));
         Port(options.GatewayPort, nameof(options.GatewayPort));
         if (options.SiloPort != 0 && options.SiloPort == options.GatewayPort)
         {
-            failures.Add($"{Key(nameof(options.GatewayPort))}: must differ from {Key(nameof(options.SiloPort))} (both are {options.SiloPort}).");
+            failures.Add(nameof(options.GatewayPort), $"must differ from {failures.Key(nameof(options.SiloPort))} (both are {options.SiloPort}).");
         }
 
         if (options.MaxFrameSize is < NetworkingOptions.MinMaxFrameSize or > NetworkingOptions.MaxMaxFrameSize)
         {
-            failures.Add($"{Key(nameof(options.MaxFrameSize))}: must be between {NetworkingOptions.MinMaxFrameSize} and {NetworkingOptions.MaxMaxFrameSize} bytes (was {options.MaxFrameSize}).");
+            failures.Add(nameof(options.MaxFrameSize), $"must be between {NetworkingOptions.MinMaxFrameSize} and {NetworkingOptions.MaxMaxFrameSize} bytes (was {options.MaxFrameSize}).");
         }
 
-        Positive(options.ConnectTimeout, nameof(options.ConnectTimeout));
-        Positive(options.HandshakeTimeout, nameof(options.HandshakeTimeout));
-        Positive(options.ReconnectInitialDelay, nameof(options.ReconnectInitialDelay));
-        Positive(options.ReconnectMaxDelay, nameof(options.ReconnectMaxDelay));
+        failures.Positive(options.ConnectTimeout, nameof(options.ConnectTimeout));
+        failures.Positive(options.HandshakeTimeout, nameof(options.HandshakeTimeout));
+        failures.Positive(options.ReconnectInitialDelay, nameof(options.ReconnectInitialDelay));
+        failures.Positive(options.ReconnectMaxDelay, nameof(options.ReconnectMaxDelay));
         if (options.ReconnectMaxDelay < options.ReconnectInitialDelay)
         {
-            failures.Add($"{Key(nameof(options.ReconnectMaxDelay))}: must not be shorter than {Key(nameof(options.ReconnectInitialDelay))} ({options.ReconnectMaxDelay} < {options.ReconnectInitialDelay}).");
+            failures.Add(nameof(options.ReconnectMaxDelay), $"must not be shorter than {failures.Key(nameof(options.ReconnectInitialDelay))} ({options.ReconnectMaxDelay} < {options.ReconnectInitialDelay}).");
         }
 
         var tls = options.Tls;
@@ -118,11 +118,11 @@ public sealed class NetworkingOptionsValidator : IValidateOptions<NetworkingOpti
         {
             if (string.IsNullOrWhiteSpace(tls.CertificatePath))
             {
-                failures.Add($"{Key("Tls:CertificatePath")}: required when {Key("Tls:Enabled")} is true.");
+                failures.Add("Tls:CertificatePath", $"required when {failures.Key("Tls:Enabled")} is true.");
             }
             else if (!File.Exists(tls.CertificatePath))
             {
-                failures.Add($"{Key("Tls:CertificatePath")}: file '{tls.CertificatePath}' does not exist.");
+                failures.Add("Tls:CertificatePath", $"file '{tls.CertificatePath}' does not exist.");
             }
         }
 
@@ -130,25 +130,17 @@ public sealed class NetworkingOptionsValidator : IValidateOptions<NetworkingOpti
         {
             if (thumbprint.Length != 40 || !thumbprint.All(char.IsAsciiHexDigit))
             {
-                failures.Add($"{Key("Tls:AllowedRemoteThumbprints")}: '{thumbprint}' is not a SHA-1 thumbprint (40 hex digits).");
+                failures.Add("Tls:AllowedRemoteThumbprints", $"'{thumbprint}' is not a SHA-1 thumbprint (40 hex digits).");
             }
         }
 
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        return failures.Result;
 
         void Port(int value, string property)
         {
             if (value is < 0 or > IPEndPoint.MaxPort)
             {
-                failures.Add($"{Key(property)}: must be a port between 0 and {IPEndPoint.MaxPort}, 0 for any free port (was {value}).");
-            }
-        }
-
-        void Positive(TimeSpan value, string property)
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                failures.Add($"{Key(property)}: must be a positive time span such as 00:00:05 (was {value}).");
+                failures.Add(property, $"must be a port between 0 and {IPEndPoint.MaxPort}, 0 for any free port (was {value}).");
             }
         }
     }
