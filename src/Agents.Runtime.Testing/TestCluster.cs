@@ -1,164 +1,150 @@
-using System.Reflection;
 using Agents.Runtime.Catalog;
-using Agents.Runtime.Hosting;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Agents.Runtime.Membership;
 
 namespace Agents.Runtime.Testing;
 
 /// <summary>
-/// Builds an in-process test cluster: a real silo in a generic host, configured like a production
-/// one, with captured logs. (Several silos per test cluster arrive with the cluster issue.)
+/// Running in-process silos for tests. With one silo (the default) it is a localhost silo; with
+/// several (<see cref="TestClusterBuilder.WithSilos"/>) they form a cluster over loopback TCP through
+/// a shared in-memory membership table. Dispose to shut every silo down gracefully.
 /// </summary>
-public sealed class TestClusterBuilder
-{
-    private readonly List<Action<ISiloBuilder>> _siloConfigurators = [];
-    private readonly List<Action<IServiceCollection>> _serviceConfigurators = [];
-    private readonly Dictionary<string, string?> _configuration = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<Assembly> _grainAssemblies = [];
-
-    /// <summary>Configures the silo, as inside <c>UseAgentsSilo</c>.</summary>
-    public TestClusterBuilder ConfigureSilo(Action<ISiloBuilder> configure)
-    {
-        _siloConfigurators.Add(configure);
-        return this;
-    }
-
-    /// <summary>Adds or replaces services of the silo's host.</summary>
-    public TestClusterBuilder ConfigureServices(Action<IServiceCollection> configure)
-    {
-        _serviceConfigurators.Add(configure);
-        return this;
-    }
-
-    /// <summary>Sets a configuration value, e.g. <c>("Agents:Storage:Default:Provider", "Memory")</c>.</summary>
-    public TestClusterBuilder WithConfiguration(string key, string? value)
-    {
-        _configuration[key] = value;
-        return this;
-    }
-
-    /// <summary>Uses <paramref name="timeProvider"/> for every timer and clock in the silo.</summary>
-    public TestClusterBuilder WithTimeProvider(TimeProvider timeProvider) =>
-        ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton(timeProvider)));
-
-    /// <summary>Adds an assembly with grains (the calling test assembly is found automatically).</summary>
-    public TestClusterBuilder AddGrainAssembly(Assembly assembly)
-    {
-        _grainAssemblies.Add(assembly);
-        return this;
-    }
-
-    public TestCluster Build() => new(this);
-
-    internal IHost BuildHost(CapturedLogs logs)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing" });
-        builder.Configuration.AddInMemoryCollection(_configuration);
-        builder.Logging.SetMinimumLevel(LogLevel.Debug);
-        builder.Logging.AddProvider(logs);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.UseAgentsSilo(silo =>
-        {
-            silo.UseLocalhostClustering();
-            foreach (var assembly in _grainAssemblies)
-            {
-                silo.AddGrainAssembly(assembly);
-            }
-
-            foreach (var configure in _siloConfigurators)
-            {
-                configure(silo);
-            }
-        });
-        foreach (var configure in _serviceConfigurators)
-        {
-            configure(builder.Services);
-        }
-
-        return builder.Build();
-    }
-}
-
-/// <summary>A running in-process silo for tests. Dispose to shut it down gracefully.</summary>
 public sealed class TestCluster : IAsyncDisposable
 {
     private readonly TestClusterBuilder _builder;
-    private IHost? _host;
+    private readonly List<TestSilo> _silos = [];
+    private readonly Lock _lock = new();
+    private InMemoryMembershipTable? _table;
+    private int _nextSilo;
 
     internal TestCluster(TestClusterBuilder builder) => _builder = builder;
 
-    /// <summary>Everything the silo logged.</summary>
+    /// <summary>Everything every silo logged.</summary>
     public CapturedLogs Logs { get; } = new();
 
-    /// <summary>The in-process client, for calling grains from the test.</summary>
-    public IClusterClient Client => Services.GetRequiredService<IClusterClient>();
+    /// <summary>The silos started so far, running or not, in start order.</summary>
+    public IReadOnlyList<TestSilo> Silos
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _silos];
+            }
+        }
+    }
+
+    /// <summary>The running silos.</summary>
+    public IReadOnlyList<TestSilo> RunningSilos => [.. Silos.Where(s => s.IsRunning)];
+
+    /// <summary>The first running silo.</summary>
+    public TestSilo Primary => RunningSilos.FirstOrDefault() ?? throw new InvalidOperationException("The test cluster is not running; call DeployAsync first.");
+
+    /// <summary>The membership table the silos share (null for a single localhost silo).</summary>
+    public IMembershipTable? MembershipTable => _table;
+
+    /// <summary>The in-process client of the first running silo, for calling grains from the test.</summary>
+    public IClusterClient Client => Primary.Client;
 
     public IGrainFactory GrainFactory => Client;
 
-    public IServiceProvider Services => (_host ?? throw new InvalidOperationException("The test cluster is not running; call DeployAsync first.")).Services;
+    public IServiceProvider Services => Primary.Services;
 
-    /// <summary>Live activations on the silo.</summary>
-    public int ActivationCount => Catalog.ActivationCount;
+    /// <summary>Live activations on the first running silo.</summary>
+    public int ActivationCount => Primary.ActivationCount;
 
-    internal GrainCatalog Catalog => Services.GetRequiredService<SiloRuntime>().Catalog;
+    internal GrainCatalog Catalog => Primary.Catalog;
 
-    /// <summary>Starts the silo.</summary>
+    /// <summary>Starts the silos, one after another (each joins the cluster the earlier ones formed).</summary>
     public async Task DeployAsync(CancellationToken cancellationToken = default)
     {
-        if (_host is not null)
+        if (RunningSilos.Count > 0)
         {
             throw new InvalidOperationException("The test cluster is already running.");
         }
 
-        var host = _builder.BuildHost(Logs);
-        try
+        if (_builder.Clustered)
         {
-            await host.StartAsync(cancellationToken);
-        }
-        catch
-        {
-            // A host that failed to start cannot be stopped, only disposed.
-            await ((IAsyncDisposable)host).DisposeAsync();
-            throw;
+            _table ??= new InMemoryMembershipTable();
         }
 
-        _host = host;
+        for (var i = 0; i < _builder.InitialSilos; i++)
+        {
+            await StartSiloAsync(cancellationToken);
+        }
+
+        await RefreshViewsAsync(cancellationToken);
     }
 
-    /// <summary>Shuts the silo down gracefully: every grain deactivates first.</summary>
+    /// <summary>
+    /// Makes every running silo read the membership table now, so each sees every other Active silo
+    /// (instead of at its next periodic refresh): tests start from a settled cluster.
+    /// </summary>
+    public async Task RefreshViewsAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var silo in RunningSilos)
+        {
+            if (silo.Cluster is { } cluster)
+            {
+                await cluster.Membership.RefreshAsync(cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Starts one more silo; in a cluster it joins the others, and every silo's view is refreshed.</summary>
+    public async Task<TestSilo> StartAdditionalSiloAsync(CancellationToken cancellationToken = default)
+    {
+        var silo = await StartSiloAsync(cancellationToken);
+        await RefreshViewsAsync(cancellationToken);
+        return silo;
+    }
+
+    private async Task<TestSilo> StartSiloAsync(CancellationToken cancellationToken)
+    {
+        if (_table is null && RunningSilos.Count > 0)
+        {
+            throw new InvalidOperationException("A single localhost silo cannot be joined by another; build the test cluster with WithSilos(n) or AsCluster().");
+        }
+
+        var name = $"silo-{Interlocked.Increment(ref _nextSilo) - 1}";
+        var silo = new TestSilo(name, _builder.BuildHost(Logs, _table, name));
+        await silo.StartAsync(cancellationToken);
+        lock (_lock)
+        {
+            _silos.Add(silo);
+        }
+
+        return silo;
+    }
+
+    /// <summary>Stops <paramref name="silo"/> gracefully: its grains deactivate and write their state; it leaves the cluster.</summary>
+    public Task StopSiloAsync(TestSilo silo, CancellationToken cancellationToken = default) => silo.StopAsync(cancellationToken);
+
+    /// <summary>Kills <paramref name="silo"/> as a crash would: no deactivation, no goodbye; its peers must find it dead.</summary>
+    public Task KillSiloAsync(TestSilo silo) => silo.KillAsync();
+
+    /// <summary>Shuts every silo down gracefully: every grain deactivates first.</summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (_host is null)
+        foreach (var silo in Silos.Reverse())
         {
-            return;
-        }
-
-        var host = _host;
-        _host = null;
-        try
-        {
-            await host.StopAsync(cancellationToken);
-        }
-        finally
-        {
-            // Providers such as SQLite flush on DisposeAsync; a synchronous Dispose would skip that.
-            await ((IAsyncDisposable)host).DisposeAsync();
+            await silo.StopAsync(cancellationToken);
         }
     }
 
-    /// <summary>Stops the silo and starts a new one with the same configuration (state in durable storage survives).</summary>
+    /// <summary>Stops the silos and starts the same number again with the same configuration (state in durable storage survives).</summary>
     public async Task RestartAsync(CancellationToken cancellationToken = default)
     {
         await StopAsync(cancellationToken);
+        lock (_lock)
+        {
+            _silos.Clear();
+        }
+
         await DeployAsync(cancellationToken);
     }
 
-    /// <summary>Whether <paramref name="grainId"/> has an activation on the silo.</summary>
-    public bool IsActive(GrainId grainId) => Catalog.FindActivation(grainId) is not null;
+    /// <summary>Whether <paramref name="grainId"/> has an activation on the first running silo.</summary>
+    public bool IsActive(GrainId grainId) => Primary.IsActive(grainId);
 
     public async ValueTask DisposeAsync() => await StopAsync();
 }

@@ -67,6 +67,8 @@ public enum DeactivationReasonCode
     InconsistentState,
     /// <summary>A runtime error.</summary>
     RuntimeError,
+    /// <summary>Another activation of the grain registered in the cluster's directory first; this one hands its calls over.</summary>
+    DuplicateActivation,
 }
 
 /// <summary>Why an activation is being deactivated, with a description for logs.</summary>

@@ -26,15 +26,30 @@ public readonly record struct SiloAddress(string Host, int Port, long Generation
     public static SiloAddress Parse(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
+        return TryParse(value, out var address)
+            ? address
+            : throw new FormatException($"'{value}' is not a silo address: expected host:port@generation.");
+    }
+
+    /// <summary>Parses <c>host:port@generation</c>; false when <paramref name="value"/> is not one.</summary>
+    public static bool TryParse(string? value, out SiloAddress address)
+    {
+        address = default;
+        if (value is null)
+        {
+            return false;
+        }
+
         var at = value.LastIndexOf('@');
         var colon = at < 0 ? -1 : value.LastIndexOf(':', at);
         if (colon <= 0
             || !int.TryParse(value.AsSpan(colon + 1, at - colon - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
             || !long.TryParse(value.AsSpan(at + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var generation))
         {
-            throw new FormatException($"'{value}' is not a silo address: expected host:port@generation.");
+            return false;
         }
 
-        return new SiloAddress(value[..colon], port, generation);
+        address = new SiloAddress(value[..colon], port, generation);
+        return true;
     }
 }

@@ -74,6 +74,13 @@ public abstract class GrainRequest
     /// <summary>The runtime let this request interleave (call-chain reentrancy): it may start while the grain is busy.</summary>
     internal bool InterleaveGranted;
 
+    /// <summary>A call that came over the wire: the connection its response goes back on, and the caller's correlation id.</summary>
+    internal object? ReplyTo;
+    internal long ReplyCorrelationId;
+
+    /// <summary>A call sent over the wire: the correlation id its response will carry.</summary>
+    internal long CorrelationId;
+
     // Intrusive links of the runtime's outstanding-call registry (response timeouts): tracking a
     // call costs no allocation. Owned by that registry; only it reads or writes them.
     internal GrainRequest? PendingPrevious;
@@ -183,6 +190,10 @@ public abstract class GrainRequest
         InvocationException = null;
         ForwardCount = 0;
         InterleaveGranted = false;
+        ReplyTo = null;
+        ReplyCorrelationId = 0;
+        CorrelationId = 0;
+        Timeout = default;
         ResetCore();
         ClearArguments();
         ReturnToPool();

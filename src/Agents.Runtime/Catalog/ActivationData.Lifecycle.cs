@@ -32,6 +32,12 @@ internal sealed partial class ActivationData
         var token = timeout?.Token ?? CancellationToken.None;
         try
         {
+            if (Group is null && _catalog.Cluster is { } cluster)
+            {
+                // One activation per grain in the cluster: register before any grain code runs.
+                await WithinActivationTimeout(cluster.RegisterAsync(this));
+            }
+
             using (GrainContextScope.Enter(this))
             {
                 _grain = _class.Descriptor.Factory(_catalog.Services, this);
@@ -81,6 +87,12 @@ internal sealed partial class ActivationData
         }
 
         var exception = task.Exception?.InnerException ?? new OperationCanceledException("Activation was cancelled.");
+        if (exception is Messaging.Remote.DuplicateActivationException duplicate)
+        {
+            HandOverToWinner(duplicate.Winner);
+            return;
+        }
+
         if (exception is TimeoutException)
         {
             exception = new TimeoutException($"Activation of grain {GrainId} did not complete within {_catalog.Options.ActivationTimeout} (Agents:Silo:ActivationTimeout).", exception);
@@ -102,6 +114,31 @@ internal sealed partial class ActivationData
             if (item is GrainRequest request)
             {
                 _catalog.FailUndelivered(request, exception);
+            }
+        }
+
+        _catalog.OnActivationInvalid(this);
+        SignalDeactivated();
+    }
+
+    /// <summary>Another activation won the directory registration: this one never ran grain code; its calls go to the winner.</summary>
+    private void HandOverToWinner(GrainDirectory.GrainAddress winner)
+    {
+        _catalog.Log.LostRegistration(GrainId, winner);
+        _catalog.RemoveActivation(this);
+        List<object> waiting;
+        lock (this)
+        {
+            _state = ActivationState.Invalid;
+            EndLifecycleWorkLocked();
+            waiting = DrainWaitingLocked();
+        }
+
+        foreach (var item in waiting)
+        {
+            if (item is GrainRequest request)
+            {
+                _catalog.Cluster!.Forward(request, winner);
             }
         }
 

@@ -130,6 +130,30 @@ internal sealed partial class ActivationData : SynchronizationContext, IGrainCon
         public DeactivationReason DeactivationReason;
         public TaskCompletionSource? Deactivated;
         public Dictionary<Guid, object>? StreamObservers;
+        public GrainDirectory.GrainAddress? RegisteredAddress;
+    }
+
+    /// <summary>In a cluster: the directory entry this activation holds (null before it registered, or after it lost).</summary>
+    internal GrainDirectory.GrainAddress? RegisteredAddress
+    {
+        get
+        {
+            lock (this)
+            {
+                return _extras?.RegisteredAddress;
+            }
+        }
+
+        set
+        {
+            lock (this)
+            {
+                if (value is not null || _extras is not null)
+                {
+                    Extras.RegisteredAddress = value;
+                }
+            }
+        }
     }
 
     /// <summary>Attaches the observer that receives a stream subscription's events in this activation.</summary>

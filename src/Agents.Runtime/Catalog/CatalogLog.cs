@@ -36,4 +36,7 @@ internal sealed partial class CatalogLog(ILogger logger)
 
     [LoggerMessage(1009, LogLevel.Warning, "Timer tick of {GrainId} failed")]
     public partial void TimerTickFailed(GrainId grainId, Exception exception);
+
+    [LoggerMessage(1010, LogLevel.Debug, "Activation of {GrainId} lost the directory registration to {Winner}; its calls go there")]
+    public partial void LostRegistration(GrainId grainId, GrainDirectory.GrainAddress winner);
 }

@@ -69,6 +69,12 @@ internal sealed partial class GrainCatalog : IDisposable
 
     public bool HasIncomingFilters => _incomingFilters.Length > 0;
 
+    /// <summary>In a cluster: routing, the distributed directory and the wire. Null for a single silo.</summary>
+    internal Messaging.Remote.ClusterRouter? Cluster { get; set; }
+
+    /// <summary>Whether this silo has a live activation (or worker pool) of the grain.</summary>
+    internal bool HasActivation(GrainId grainId) => _directory.ContainsKey(grainId);
+
     /// <summary>Live activations on this silo, stateless workers included.</summary>
     public int ActivationCount => Volatile.Read(ref _activationCount);
 
@@ -211,9 +217,9 @@ internal sealed partial class GrainCatalog : IDisposable
         {
             group.Remove(activation);
         }
-        else
+        else if (_directory.TryRemove(new KeyValuePair<GrainId, object>(activation.GrainId, activation)))
         {
-            _directory.TryRemove(new KeyValuePair<GrainId, object>(activation.GrainId, activation));
+            Cluster?.OnActivationRemoved(activation);
         }
     }
 

@@ -24,6 +24,7 @@ internal sealed class GrainClassInfo
         CollectionAge = type.GetCustomAttribute<CollectionAgeLimitAttribute>()?.AgeLimit ?? defaultCollectionAge;
         ImplicitStreamNamespaces = type.GetCustomAttributes<ImplicitStreamSubscriptionAttribute>().Select(a => a.Namespace).ToArray();
         HasGrainCallFilter = typeof(IIncomingGrainCallFilter).IsAssignableFrom(type);
+        Placement = Runtime.Placement.PlacementStrategy.For(type);
     }
 
     public GrainType GrainType { get; }
@@ -38,6 +39,9 @@ internal sealed class GrainClassInfo
     public int MaxLocalWorkers { get; }
 
     public bool IsStatelessWorker => MaxLocalWorkers > 0;
+
+    /// <summary>Where new activations go in a cluster (the class's placement attribute; activation-count by default).</summary>
+    public Placement.IPlacementDirector Placement { get; }
 
     /// <summary>The class's own collection age, or null to use the silo's.</summary>
     public TimeSpan? CollectionAge { get; }

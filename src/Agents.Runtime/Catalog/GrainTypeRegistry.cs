@@ -16,6 +16,7 @@ public sealed class GrainTypeRegistry
     private readonly FrozenDictionary<GrainType, GrainClassInfo> _classes;
     private readonly FrozenDictionary<Type, InterfaceBinding> _bindings;
     private readonly FrozenSet<string> _serializableTypes;
+    private readonly FrozenDictionary<ulong, GrainMethodDescriptor> _methods;
 
     internal GrainTypeRegistry(IEnumerable<Assembly> assemblies, TimeSpan? defaultCollectionAge = null)
     {
@@ -43,7 +44,21 @@ public sealed class GrainTypeRegistry
         _classes = classes.ToFrozenDictionary();
         _bindings = _interfaces.Values.ToFrozenDictionary(d => d.InterfaceType, d => Bind(d, Implementations(d.InterfaceType, classes.Values)));
         _serializableTypes = builder.SerializableTypes.ToFrozenSet(StringComparer.Ordinal);
+        var methods = new Dictionary<ulong, GrainMethodDescriptor>();
+        foreach (var method in _interfaces.Values.SelectMany(i => i.Methods))
+        {
+            // The generator refuses id collisions within an interface (AGT0004); across interfaces the interface id differs.
+            methods.TryAdd(MethodKey(method.InterfaceId, method.MethodId), method);
+        }
+
+        _methods = methods.ToFrozenDictionary();
     }
+
+    private static ulong MethodKey(uint interfaceId, uint methodId) => ((ulong)interfaceId << 32) | methodId;
+
+    /// <summary>The method a remote request names by its interface and method ids.</summary>
+    internal bool TryGetMethod(uint interfaceId, uint methodId, out GrainMethodDescriptor method) =>
+        _methods.TryGetValue(MethodKey(interfaceId, methodId), out method!);
 
     /// <summary>Grain classes by grain type.</summary>
     internal IEnumerable<GrainClassInfo> Classes => _classes.Values;

@@ -41,6 +41,8 @@ public static class AgentsHostingExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>());
         services.AddOptions<NetworkingOptions>().BindConfiguration(NetworkingOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NetworkingOptions>, NetworkingOptionsValidator>());
+        services.AddOptions<Agents.Runtime.Membership.MembershipOptions>().BindConfiguration(Agents.Runtime.Membership.MembershipOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Agents.Runtime.Membership.MembershipOptions>, Agents.Runtime.Membership.MembershipOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(silo.AssemblyList);
         services.AddSingleton<SiloRuntime>();

@@ -21,6 +21,12 @@ public interface ISiloBuilder
     /// <summary>Registers a stream provider kind usable from configuration (<c>Agents:Streams:&lt;name&gt;:Provider</c>).</summary>
     ISiloBuilder AddStreamProviderKind(string kind, Action<ISiloBuilder, string, IConfigurationSection> register);
 
+    /// <summary>
+    /// Registers a clustering provider kind usable from configuration (<c>Agents:Clustering:Provider = &lt;kind&gt;</c>).
+    /// The callback registers the provider's <see cref="Membership.IMembershipTable"/> from the <c>Agents:Clustering</c> section.
+    /// </summary>
+    ISiloBuilder AddClusteringProviderKind(string kind, Action<ISiloBuilder, IConfigurationSection> register);
+
     /// <summary>Adds an assembly whose generated manifest lists grains (found automatically when referenced by the entry assembly).</summary>
     ISiloBuilder AddGrainAssembly(Assembly assembly);
 }
@@ -59,6 +65,14 @@ internal sealed class SiloBuilder(IServiceCollection services, IConfiguration co
     public ISiloBuilder AddStreamProviderKind(string kind, Action<ISiloBuilder, string, IConfigurationSection> register)
     {
         StreamKinds[kind] = register;
+        return this;
+    }
+
+    public Dictionary<string, Action<ISiloBuilder, IConfigurationSection>> ClusteringKinds { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public ISiloBuilder AddClusteringProviderKind(string kind, Action<ISiloBuilder, IConfigurationSection> register)
+    {
+        ClusteringKinds[kind] = register;
         return this;
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Runtime.Hosting;
 
@@ -13,24 +14,37 @@ internal static class ProviderConfiguration
 {
     public static void Apply(SiloBuilder silo)
     {
-        ValidateClustering(silo.Configuration);
+        ApplyClustering(silo);
         ApplySections(silo, "Agents:Storage", silo.StorageKinds, silo.StorageNames, "storage");
         ApplySections(silo, "Agents:Streams", silo.StreamKinds, silo.StreamNames, "stream");
     }
 
-    private static void ValidateClustering(IConfiguration configuration)
+    /// <summary>
+    /// Localhost (the default): one silo, no membership table, no wire. Any other provider registers
+    /// a membership table from configuration; a table registered in code (UseClustering) wins. With
+    /// a table, the silo runs the cluster: listeners, membership, distributed directory, routing.
+    /// </summary>
+    private static void ApplyClustering(SiloBuilder silo)
     {
         var key = $"{ClusteringOptions.SectionName}:Provider";
-        var provider = configuration[key];
-        if (string.IsNullOrEmpty(provider) || string.Equals(provider, ClusteringOptions.Localhost, StringComparison.OrdinalIgnoreCase))
+        var provider = silo.Configuration[key];
+        var hasTable = silo.Services.Any(d => d.ServiceType == typeof(Membership.IMembershipTable));
+        if (!hasTable && !string.IsNullOrEmpty(provider) && !string.Equals(provider, ClusteringOptions.Localhost, StringComparison.OrdinalIgnoreCase))
         {
-            return;
+            if (!silo.ClusteringKinds.TryGetValue(provider, out var register))
+            {
+                var known = string.Join(", ", silo.ClusteringKinds.Keys.Prepend(ClusteringOptions.Localhost).Order(StringComparer.Ordinal));
+                throw new AgentsConfigurationException(key, $"'{provider}' is not a clustering provider this silo has. Known providers: {known}.");
+            }
+
+            register(silo, silo.Configuration.GetSection(ClusteringOptions.SectionName));
+            hasTable = silo.Services.Any(d => d.ServiceType == typeof(Membership.IMembershipTable));
         }
 
-        throw new AgentsConfigurationException(
-            key,
-            $"'{provider}' is not a clustering provider this silo has. Use '{ClusteringOptions.Localhost}' (one silo, no membership table); " +
-            "table-backed clustering (Postgres) is not part of this build yet.");
+        if (hasTable)
+        {
+            silo.Services.AddSingleton<SiloCluster>();
+        }
     }
 
     private static void ApplySections(

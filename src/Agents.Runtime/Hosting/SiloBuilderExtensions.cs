@@ -17,6 +17,19 @@ public static class SiloBuilderExtensions
         return silo;
     }
 
+    /// <summary>
+    /// A member of a cluster whose membership lives in <paramref name="table"/> (shared by every silo
+    /// of the cluster). The silo listens on its silo and gateway ports (<c>Agents:Networking</c>),
+    /// joins through the table, and routes calls to grains wherever they are.
+    /// </summary>
+    public static ISiloBuilder UseClustering(this ISiloBuilder silo, Func<IServiceProvider, Membership.IMembershipTable> table)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(table);
+        silo.Services.AddSingleton(table);
+        return silo;
+    }
+
     /// <summary>Changes silo options in code (configuration section <c>Agents:Silo</c> is applied first).</summary>
     public static ISiloBuilder Configure(this ISiloBuilder silo, Action<SiloOptions> configure)
     {

@@ -24,6 +24,9 @@ public sealed class SiloOptions
     /// <summary>The silo's name in logs and the dashboard; the machine name when empty.</summary>
     public string? SiloName { get; set; }
 
+    /// <summary>The silo's role, for <c>[SiloRoleBasedPlacement]</c>; empty for none.</summary>
+    public string Role { get; set; } = string.Empty;
+
     /// <summary>How long a caller waits for a response unless the method sets <c>[ResponseTimeout]</c>.</summary>
     public TimeSpan ResponseTimeout { get; set; } = DefaultResponseTimeout;
 

@@ -153,4 +153,7 @@ public sealed partial class MembershipService
 
     [LoggerMessage(3007, LogLevel.Warning, "A membership round of silo {Silo} failed; retrying next period")]
     private static partial void LogStepFailed(ILogger logger, SiloAddress silo, Exception exception);
+
+    [LoggerMessage(3008, LogLevel.Information, "Deleted {Count} membership rows of silos dead for longer than {Retention}")]
+    private static partial void LogDefunctDeleted(ILogger logger, int count, TimeSpan retention);
 }

@@ -89,6 +89,23 @@ public sealed partial class MembershipService : IAsyncDisposable
         _loops.Add(RunPeriodicallyAsync(_options.IAmAlivePeriod, HeartbeatAsync));
         _loops.Add(RunPeriodicallyAsync(_options.TableRefreshPeriod, RefreshAsync));
         _loops.Add(RunPeriodicallyAsync(_options.ProbePeriod, ProbeOnceAsync));
+        _loops.Add(RunPeriodicallyAsync(TimeSpan.FromTicks(Math.Min(_options.DefunctRowRetention.Ticks, TimeSpan.FromMinutes(1).Ticks)), DeleteDefunctRowsAsync));
+    }
+
+    /// <summary>Deletes rows of silos dead for longer than DefunctRowRetention (by the table's clock), so the table does not grow with every restart.</summary>
+    internal async Task DeleteDefunctRowsAsync(CancellationToken cancellationToken = default)
+    {
+        var serverTime = View.ServerTime;
+        if (serverTime == default)
+        {
+            return;
+        }
+
+        var deleted = await _table.DeleteDefunctEntriesAsync(serverTime - _options.DefunctRowRetention, cancellationToken);
+        if (deleted > 0)
+        {
+            LogDefunctDeleted(_logger, deleted, _options.DefunctRowRetention);
+        }
     }
 
     /// <summary>Marks this silo ShuttingDown (graceful stop begins).</summary>

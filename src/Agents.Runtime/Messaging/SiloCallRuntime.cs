@@ -20,7 +20,7 @@ internal sealed class SiloCallRuntime : IGrainCallRuntime
     {
         _catalog = catalog;
         _outgoingFilters = services.GetServices<IOutgoingGrainCallFilter>().ToArray();
-        _deliver = catalog.Deliver;
+        _deliver = Deliver;
     }
 
     public void SendRequest(GrainReference target, GrainRequest request)
@@ -55,6 +55,19 @@ internal sealed class SiloCallRuntime : IGrainCallRuntime
         if (_outgoingFilters.Length > 0)
         {
             OutgoingCallContext.Run(request, _outgoingFilters, _deliver, _catalog);
+        }
+        else
+        {
+            Deliver(request);
+        }
+    }
+
+    /// <summary>To the local catalog, or through the cluster's router when the silo is in a cluster.</summary>
+    private void Deliver(GrainRequest request)
+    {
+        if (_catalog.Cluster is { } cluster)
+        {
+            cluster.Route(request);
         }
         else
         {

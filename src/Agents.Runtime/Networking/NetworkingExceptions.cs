@@ -30,3 +30,6 @@ internal sealed class FrameTooLargeException(long size, int limit)
 
     public int Limit { get; } = limit;
 }
+
+/// <summary>The peer sent a well-formed frame that carries no message this protocol has; the connection is closed with this reason.</summary>
+internal sealed class ProtocolException(string problem) : ConnectionException($"Protocol violation: {problem}.");

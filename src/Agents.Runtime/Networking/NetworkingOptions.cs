@@ -28,6 +28,13 @@ public sealed class NetworkingOptions
     /// <summary>The IP address the silo listens on and advertises to its peers.</summary>
     public string ListenAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// The host name or address peers and clients use to reach this silo, when it differs from
+    /// <see cref="ListenAddress"/> (a container listening on 0.0.0.0 advertises its own name or IP).
+    /// Empty: <see cref="ListenAddress"/>.
+    /// </summary>
+    public string? AdvertisedAddress { get; set; }
+
     /// <summary>Port for connections from other silos; 0 picks a free port at start-up.</summary>
     public int SiloPort { get; set; } = DefaultSiloPort;
 

@@ -1,0 +1,252 @@
+using System.Collections.Concurrent;
+using Agents.Invocation;
+using Agents.Runtime.Catalog;
+using Agents.Runtime.GrainDirectory;
+using Agents.Runtime.Membership;
+using Agents.Runtime.Placement;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Runtime.Messaging.Remote;
+
+/*
+ * Where a call goes in a cluster.
+ *
+ *  1. A grain with a live activation here is called here (no directory traffic). Stateless
+ *     workers are always local: every silo runs its own pool.
+ *  2. Otherwise the location cache, then the directory: a registered activation on a live silo is
+ *     called where it is, and the answer is cached.
+ *  3. A grain with no activation is placed by its class's placement director among the Active
+ *     silos and the call is sent there; that silo activates it and registers it. Should another
+ *     activation have registered first, the newcomer hands its calls to the winner (bounded by the
+ *     request's forward count) and goes away: one activation per grain, whatever the races.
+ *
+ * Calls arriving from other silos are delivered here without routing (the sender routed them).
+ * Calls arriving from clients through the gateway are routed like local calls.
+ *
+ * The cache is only a hint: an entry may name an activation that has since deactivated; the silo it
+ * names then activates the grain again or forwards to the winner, so a stale entry costs a hop, not
+ * a wrong answer. Entries naming a silo that left the view are dropped on the view change.
+ */
+internal sealed partial class ClusterRouter
+{
+    private const int MaxForwards = 3;
+
+    private readonly GrainCatalog _catalog;
+    private readonly MessageCenter _messages;
+    private readonly DistributedGrainDirectory _directory;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<GrainId, GrainAddress> _cache = new();
+    private readonly string _role;
+    private volatile PlacementCandidate[] _candidates = [];
+
+    public ClusterRouter(GrainCatalog catalog, MessageCenter messages, DistributedGrainDirectory directory, string role, ILogger logger)
+    {
+        _catalog = catalog;
+        _messages = messages;
+        _directory = directory;
+        _role = role;
+        _logger = logger;
+        messages.RouteIncoming = DeliverIncoming;
+    }
+
+    public SiloAddress Self => _messages.Self;
+
+    public DistributedGrainDirectory Directory => _directory;
+
+    public MessageCenter Messages => _messages;
+
+    /// <summary>Routes a call made in this silo (or through its gateway). Never throws: failures complete the caller.</summary>
+    public void Route(GrainRequest request)
+    {
+        var grain = request.TargetId;
+        if (request.TargetReference?.CachedTarget is ActivationData
+            || !_catalog.Registry.TryGetClass(grain.Type, out var grainClass)
+            || grainClass.IsStatelessWorker
+            || _catalog.HasActivation(grain))
+        {
+            // Local (or an unknown type: the catalog explains that to the caller).
+            _catalog.Deliver(request);
+            return;
+        }
+
+        if (_cache.TryGetValue(grain, out var cached) && _directory.IsLive(cached.Silo))
+        {
+            SendTo(cached.Silo, request);
+            return;
+        }
+
+        _ = ResolveAndSendAsync(request, grainClass);
+    }
+
+    private async Task ResolveAndSendAsync(GrainRequest request, GrainClassInfo grainClass)
+    {
+        var grain = request.TargetId;
+        SiloAddress target;
+        try
+        {
+            if (await _directory.LookupAsync(grain).ConfigureAwait(false) is { } found)
+            {
+                _cache[grain] = found;
+                target = found.Silo;
+            }
+            else
+            {
+                target = grainClass.Placement.PickSilo(new PlacementContext(grain, Self, _candidates));
+            }
+        }
+        catch (Exception error)
+        {
+            _catalog.FailUndelivered(request, error is AgentsException ? error : new SiloUnavailableException($"{request} could not be routed: {error.Message}", error));
+            return;
+        }
+
+        SendTo(target, request);
+    }
+
+    /// <summary>Sends a call to the activation on <paramref name="silo"/> (this silo's catalog when it is this one).</summary>
+    public void SendTo(SiloAddress silo, GrainRequest request)
+    {
+        if (silo == Self)
+        {
+            _catalog.Deliver(request);
+        }
+        else
+        {
+            _messages.SendRequest(silo, request);
+        }
+    }
+
+    private void DeliverIncoming(GrainRequest request, bool fromClient)
+    {
+        if (fromClient)
+        {
+            Route(request);
+        }
+        else
+        {
+            _catalog.Deliver(request);
+        }
+    }
+
+    /// <summary>
+    /// Registers a new activation in the directory before it runs. Returns normally when it is the
+    /// grain's activation; throws <see cref="DuplicateActivationException"/> naming the winner otherwise.
+    /// </summary>
+    public async Task RegisterAsync(ActivationData activation)
+    {
+        var address = new GrainAddress(activation.GrainId, Self, Guid.NewGuid());
+        var winner = await _directory.RegisterAsync(address).ConfigureAwait(false);
+        if (winner != address)
+        {
+            _cache[activation.GrainId] = winner;
+            throw new DuplicateActivationException(winner);
+        }
+
+        activation.RegisteredAddress = address;
+        _cache.TryRemove(activation.GrainId, out _);
+    }
+
+    /// <summary>Hands a call that reached a losing activation to the grain's registered one.</summary>
+    public void Forward(GrainRequest request, GrainAddress winner)
+    {
+        if (++request.ForwardCount > MaxForwards)
+        {
+            _catalog.FailUndelivered(request, new AgentsException(
+                $"{request} was forwarded {MaxForwards} times between activations of {request.TargetId} without reaching one; the cluster's view is changing, try again."));
+            return;
+        }
+
+        if (request.TargetReference is { } reference)
+        {
+            reference.CachedTarget = null;
+        }
+
+        SendTo(winner.Silo, request);
+    }
+
+    /// <summary>An activation left: its directory entry goes (best effort).</summary>
+    public void OnActivationRemoved(ActivationData activation)
+    {
+        if (activation.RegisteredAddress is { } address)
+        {
+            _ = _directory.UnregisterAsync(address);
+        }
+    }
+
+    /// <summary>
+    /// Takes a new membership view: the ring and placement candidates change, cache entries naming
+    /// departed silos go, and local activations whose directory owner changed register again.
+    /// </summary>
+    public void OnViewChanged(MembershipView view)
+    {
+        var previousRing = _directory.ApplyView(view);
+        _candidates = view.Entries
+            .Where(e => e.Status == SiloStatus.Active)
+            .OrderBy(e => e.Silo.ToString(), StringComparer.Ordinal)
+            .Select(e => new PlacementCandidate(e.Silo, e.Role, e.Silo == Self ? _catalog.ActivationCount : 0))
+            .ToArray();
+        foreach (var (grain, address) in _cache)
+        {
+            if (!_directory.IsLive(address.Silo))
+            {
+                _cache.TryRemove(grain, out _);
+            }
+        }
+
+        var ring = _directory.Ring;
+        if (ring.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var activation in _catalog.Activations)
+        {
+            if (activation.RegisteredAddress is { } address
+                && (previousRing.IsEmpty || previousRing.OwnerOf(address.GrainId) != ring.OwnerOf(address.GrainId)))
+            {
+                _ = ReregisterAsync(activation, address);
+            }
+        }
+
+        // Calls in flight to silos that left fail now rather than at their timeout.
+        foreach (var silo in previousRing.Silos)
+        {
+            if (!_directory.IsLive(silo))
+            {
+                _ = _messages.ForgetSiloAsync(silo);
+            }
+        }
+    }
+
+    private async Task ReregisterAsync(ActivationData activation, GrainAddress address)
+    {
+        try
+        {
+            var winner = await _directory.RegisterAsync(address).ConfigureAwait(false);
+            if (winner != address)
+            {
+                LogDuplicate(_logger, activation.GrainId, address.Silo, winner);
+                activation.RegisteredAddress = null;
+                activation.RequestDeactivation(new DeactivationReason(DeactivationReasonCode.DuplicateActivation,
+                    $"Another activation of the grain registered first ({winner})."));
+            }
+        }
+        catch (Exception error)
+        {
+            LogReregisterFailed(_logger, activation.GrainId, error.Message);
+        }
+    }
+
+    [LoggerMessage(3300, LogLevel.Information, "Duplicate activation of {Grain} on {Silo} resolved: {Winner} won; this one deactivates")]
+    private static partial void LogDuplicate(ILogger logger, GrainId grain, SiloAddress silo, GrainAddress winner);
+
+    [LoggerMessage(3301, LogLevel.Warning, "Could not register the activation of {Grain} with its new directory owner ({Reason}); it will be registered again on the next view change")]
+    private static partial void LogReregisterFailed(ILogger logger, GrainId grain, string reason);
+}
+
+/// <summary>A new activation lost the directory registration to <see cref="Winner"/>; its calls go there.</summary>
+internal sealed class DuplicateActivationException(GrainAddress winner)
+    : AgentsException($"Grain {winner.GrainId} already has an activation: {winner}.")
+{
+    public GrainAddress Winner { get; } = winner;
+}

@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Agents.Invocation;
+using Agents.Runtime.Catalog;
+using Agents.Runtime.Networking;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Runtime.Messaging.Remote;
+
+/*
+ * A silo's end of the wire: the silo port (other silos), the gateway port (clients), outbound
+ * connections to other silos, and the messages on them (RemoteMessages.cs).
+ *
+ *  - Calls this silo makes to grains elsewhere go out on its own outbound connection to the
+ *    target silo (one per silo, kept by the ConnectionManager); their responses come back on it.
+ *  - Calls that arrive (on any connection) are decoded on the connection's reader loop, handed to
+ *    the router, and answered on the connection they came in on.
+ *  - A connection's generation check: a silo address names one incarnation. When the process at
+ *    the endpoint is a later incarnation, the one the call was for is gone: SiloUnavailableException.
+ *  - Loss: when an outbound connection closes, every call in flight on it fails at once
+ *    (SiloUnavailableException) and the manager reconnects with backoff; the membership protocol
+ *    decides whether the silo is dead, and then ForgetSilo stops the reconnecting.
+ *
+ * Bad input never takes the silo down: a request whose header cannot be read, or a frame the
+ * protocol does not have, closes that one connection with a logged reason (the peer is broken or
+ * hostile); a request whose arguments cannot be read (an unknown or disallowed type name, a
+ * malformed value) is refused with a logged line and an exception response, and the connection
+ * carries on.
+ */
+internal sealed partial class MessageCenter : IConnectionHandler, IAsyncDisposable
+{
+    private readonly GrainCatalog _catalog;
+    private readonly NetworkingOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly ConnectionManager _connections;
+    private readonly ConcurrentDictionary<string, EndPoint> _endpoints = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ReplySink _replies;
+    private ConnectionListener? _siloListener;
+    private ConnectionListener? _gatewayListener;
+    private int _disposed;
+
+    public MessageCenter(GrainCatalog catalog, string clusterId, SiloAddress self, NetworkingOptions options, ILoggerFactory loggerFactory, TimeProvider time)
+    {
+        _catalog = catalog;
+        _options = options;
+        _loggerFactory = loggerFactory;
+        _time = time;
+        _logger = loggerFactory.CreateLogger("Agents.Runtime.Messaging");
+        ClusterId = clusterId;
+        Self = self;
+        Hello = HelloMessage.ForSilo(clusterId, self);
+        Outbound = new OutboundCalls(catalog.PendingCalls, time, catalog.Options.ResponseTimeoutCheckPeriod, _logger);
+        _connections = new ConnectionManager(Hello, this, options, loggerFactory, time);
+        _replies = new ReplySink(this);
+    }
+
+    public string ClusterId { get; }
+
+    public SiloAddress Self { get; }
+
+    internal HelloMessage Hello { get; }
+
+    public OutboundCalls Outbound { get; }
+
+    /// <summary>Where an arriving request goes; <c>fromClient</c> tells calls through the gateway from calls between silos.</summary>
+    public Action<GrainRequest, bool> RouteIncoming { get; set; } = null!;
+
+    /// <summary>Answers the system operations other than ping (the grain directory).</summary>
+    public Func<SystemOperation, SystemPayload, ValueTask<SystemPayload>>? SystemHandler { get; set; }
+
+    /// <summary>The gateway port actually listened on, 0 when the silo is not a gateway.</summary>
+    public int GatewayPort => _gatewayListener?.LocalEndPoint.Port ?? 0;
+
+    /// <summary>Clients connected through the gateway now.</summary>
+    public int ClientCount => _gatewayListener?.Connections.Count ?? 0;
+
+    /// <summary>Starts listening on the silo port and, when <paramref name="gatewayPort"/> is not 0, on the gateway port.</summary>
+    public void Start(int gatewayPort)
+    {
+        var address = IPAddress.Parse(_options.ListenAddress);
+        _siloListener = new ConnectionListener(new IPEndPoint(address, Self.Port), Hello, ConnectionRole.Silo, this, _options, _loggerFactory, _time);
+        _siloListener.Start();
+        if (gatewayPort != 0)
+        {
+            _gatewayListener = new ConnectionListener(new IPEndPoint(address, gatewayPort), Hello, ConnectionRole.Client, this, _options, _loggerFactory, _time);
+            _gatewayListener.Start();
+        }
+    }
+
+    /// <summary>Sends a call to a grain on <paramref name="target"/>. Never throws: failures complete the caller.</summary>
+    public void SendRequest(SiloAddress target, GrainRequest request)
+    {
+        var endpoint = EndpointOf(target);
+        if (_connections.TryGetConnection(endpoint, out var connection))
+        {
+            SendOn(connection, target, request);
+            return;
+        }
+
+        _ = ConnectAndSendAsync(endpoint, target, request);
+    }
+
+    private async Task ConnectAndSendAsync(EndPoint endpoint, SiloAddress target, GrainRequest request)
+    {
+        Connection connection;
+        try
+        {
+            connection = await _connections.GetConnectionAsync(endpoint).ConfigureAwait(false);
+        }
+        catch (Exception error)
+        {
+            Outbound.FailUnsent(request, new SiloUnavailableException($"{request} could not be sent: silo {target} is unreachable ({error.Message}).", error));
+            return;
+        }
+
+        SendOn(connection, target, request);
+    }
+
+    private void SendOn(Connection connection, SiloAddress target, GrainRequest request)
+    {
+        if (connection.RemoteHello!.Generation != target.Generation)
+        {
+            Outbound.FailUnsent(request, new SiloUnavailableException(
+                $"{request} could not be sent: silo {target} is gone; {connection.RemoteHello.Address}@{connection.RemoteHello.Generation} runs at its endpoint now."));
+            return;
+        }
+
+        Outbound.Send(connection, target, request);
+    }
+
+    /// <summary>The silo is dead: fail what is in flight to it and stop reconnecting.</summary>
+    public Task ForgetSiloAsync(SiloAddress silo)
+    {
+        Outbound.FailAll(silo, anyGeneration: false, "was declared dead");
+        return _connections.ForgetAsync(EndpointOf(silo));
+    }
+
+    internal EndPoint EndpointOf(SiloAddress silo) =>
+        _endpoints.GetOrAdd(silo.Endpoint, static (_, s) => IPAddress.TryParse(s.Host, out var ip) ? new IPEndPoint(ip, s.Port) : new DnsEndPoint(s.Host, s.Port), silo);
+
+    public void OnFrame(Connection connection, FrameHeader header, in System.Buffers.ReadOnlySequence<byte> body)
+    {
+        var flags = header.Flags;
+        if ((flags & MessageFlags.System) != 0)
+        {
+            if ((flags & MessageFlags.Response) != 0)
+            {
+                OnSystemResponse(body);
+            }
+            else
+            {
+                OnSystemRequest(connection, body);
+            }
+        }
+        else if ((flags & MessageFlags.Response) != 0)
+        {
+            Outbound.OnResponse(body);
+        }
+        else if ((flags & MessageFlags.Request) != 0)
+        {
+            OnRequest(connection, (flags & MessageFlags.OneWay) != 0, body);
+        }
+        else
+        {
+            throw new ProtocolException($"a message frame with flags 0x{(byte)flags:X2}, which name no message this silo knows");
+        }
+    }
+
+    public void OnClosed(Connection connection, Exception? error)
+    {
+        if (connection.Direction == ConnectionDirection.Outbound && connection.RemoteHello is { } hello)
+        {
+            var silo = new SiloAddress(HostOf(hello.Address), PortOf(hello.Address), hello.Generation);
+            var reason = error is null ? "closed the connection" : $"lost its connection ({error.Message})";
+            Outbound.FailAll(silo, anyGeneration: false, reason);
+            FailSystemCalls(silo, reason);
+        }
+    }
+
+    private static string HostOf(string endpoint) => endpoint[..endpoint.LastIndexOf(':')];
+
+    private static int PortOf(string endpoint) => int.Parse(endpoint.AsSpan(endpoint.LastIndexOf(':') + 1), System.Globalization.CultureInfo.InvariantCulture);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_gatewayListener is not null)
+        {
+            await _gatewayListener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_siloListener is not null)
+        {
+            await _siloListener.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _connections.DisposeAsync().ConfigureAwait(false);
+        Outbound.FailAll("the silo is stopping");
+        FailAllSystemCalls("the silo is stopping");
+        Outbound.Dispose();
+    }
+}
