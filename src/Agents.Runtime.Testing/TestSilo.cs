@@ -27,11 +27,11 @@ public sealed class TestSilo
     /// <summary>The silo's in-process client: calls made through it start in this silo.</summary>
     public IClusterClient Client => Services.GetRequiredService<IClusterClient>();
 
-    /// <summary>The silo's address in the cluster; default for a single localhost silo.</summary>
-    public SiloAddress Address => Services.GetService<SiloCluster>()?.Self ?? default;
+    /// <summary>The silo's address in the cluster (kept after it stopped); default for a single localhost silo.</summary>
+    public SiloAddress Address { get; private set; }
 
     /// <summary>The port clients connect to; 0 for a single localhost silo.</summary>
-    public int GatewayPort => Services.GetService<SiloCluster>()?.GatewayPort ?? 0;
+    public int GatewayPort { get; private set; }
 
     /// <summary>Live activations on this silo.</summary>
     public int ActivationCount => Catalog.ActivationCount;
@@ -48,6 +48,8 @@ public sealed class TestSilo
         try
         {
             await _host!.StartAsync(cancellationToken);
+            Address = Cluster?.Self ?? default;
+            GatewayPort = Cluster?.GatewayPort ?? 0;
         }
         catch
         {
