@@ -18,14 +18,16 @@ public static class AdoNetSiloBuilderExtensions
     /// <c>TableName</c>, <c>MaxBatchSize</c>, <c>MaxQueuedWrites</c>, <c>BusyTimeout</c>;
     /// <c>Agents:Storage:&lt;name&gt;:Provider = Postgres</c> with <c>ConnectionString</c>, and optionally
     /// <c>TableName</c>, <c>Format</c> (<c>Json</c> or <c>Binary</c>), <c>MaxBatchSize</c>,
-    /// <c>MaxConcurrentBatches</c>, <c>MaxQueuedWrites</c>, <c>CommandTimeout</c>.
+    /// <c>MaxConcurrentBatches</c>, <c>MaxQueuedWrites</c>, <c>CommandTimeout</c>;
+    /// <c>Agents:Clustering:Provider = Postgres</c> with <c>ConnectionString</c> (see <see cref="PostgresClusteringExtensions.UsePostgresClustering"/>).
     /// </summary>
     public static ISiloBuilder AddAdoNetProviders(this ISiloBuilder silo)
     {
         ArgumentNullException.ThrowIfNull(silo);
         return silo
             .AddStorageProviderKind("Sqlite", static (s, name, section) => s.AddSqliteGrainStorage(name, options => section.Bind(options)))
-            .AddStorageProviderKind("Postgres", static (s, name, section) => s.AddPostgresGrainStorage(name, options => section.Bind(options)));
+            .AddStorageProviderKind("Postgres", static (s, name, section) => s.AddPostgresGrainStorage(name, options => section.Bind(options)))
+            .AddClusteringProviderKind(PostgresClusteringExtensions.ProviderName, static (s, _) => s.UsePostgresClustering(static _ => { }));
     }
 
     /// <summary>

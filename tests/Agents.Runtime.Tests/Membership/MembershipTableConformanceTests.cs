@@ -74,7 +74,7 @@ public abstract class MembershipTableConformanceTests(Func<Task<IMembershipTable
         Assert.Equal("silo-11111", stored.Entry.SiloName);
         Assert.Equal("worker", stored.Entry.Role);
         Assert.Equal(12_111, stored.Entry.GatewayPort);
-        Assert.Equal(entry.Suspicions, stored.Entry.Suspicions);
+        Assert.Equal<SuspicionVote>(entry.Suspicions, stored.Entry.Suspicions);
         Assert.NotEqual(default, stored.Entry.IAmAliveTime);
         Assert.NotEqual(default, stored.Entry.StartTime);
     }
