@@ -1,0 +1,252 @@
+using System.Net;
+using Agents.Invocation;
+using Agents.Runtime.Catalog;
+using Agents.Runtime.Core;
+using Agents.Runtime.Membership;
+using Agents.Runtime.Messaging;
+using Agents.Runtime.Messaging.Remote;
+using Agents.Runtime.Networking;
+using Agents.Streams;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Agents.Client;
+
+/*
+ * A cluster client that reaches grains through a silo's gateway port; the gateway routes each call
+ * to wherever the grain lives.
+ *
+ *  - One connection at a time, to the current gateway (GatewayList). Calls are written by the
+ *    shared OutboundCalls machinery (serialization on the connection's writer, responses matched
+ *    by correlation id, timeouts swept).
+ *  - Failover: when the gateway connection is lost, every call in flight on it fails at once with
+ *    SiloUnavailableException (the call may or may not have run; the caller decides whether to
+ *    retry), and the next call connects to the next gateway. A gateway that cannot be reached is
+ *    skipped at once (the connection manager reports its backoff instead of waiting).
+ *  - Grain interfaces map to grain types through the generated manifests the client process has
+ *    (the assembly with the grain classes, or grain interfaces carrying [GrainType] naming).
+ */
+internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallRuntime, IConnectionHandler, IAsyncDisposable
+{
+    private readonly AgentsClientOptions _options;
+    private readonly IMembershipTable? _table;
+    private readonly ILogger _logger;
+    private readonly PendingCallRegistry _pending;
+    private readonly OutboundCalls _outbound;
+    private readonly ConnectionManager _connections;
+    private readonly GatewayList _gateways;
+    private readonly GrainFactory _factory;
+    private readonly TimeProvider _time;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _refreshLoop;
+
+    public GatewayClusterClient(
+        IOptions<AgentsClientOptions> options,
+        IOptions<NetworkingOptions> networking,
+        ILoggerFactory loggerFactory,
+        TimeProvider time,
+        IMembershipTable? table = null)
+    {
+        _options = options.Value;
+        _table = table;
+        _time = time;
+        _logger = loggerFactory.CreateLogger("Agents.Client");
+        _pending = new PendingCallRegistry(time, TimeSpan.FromMilliseconds(100));
+        _outbound = new OutboundCalls(_pending, time, TimeSpan.FromMilliseconds(100), _logger);
+        var hello = HelloMessage.Create(_options.ClusterId, _options.ClientName, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ConnectionRole.Client);
+        _connections = new ConnectionManager(hello, this, networking.Value, loggerFactory, time);
+        _gateways = new GatewayList(_options.Gateways);
+        _connections.ConnectionLost += loss => _gateways.MovePast(loss.Remote);
+        Registry = new GrainTypeRegistry(GrainTypeRegistry.DefaultRoots());
+        _factory = new GrainFactory(Registry, this);
+    }
+
+    internal GrainTypeRegistry Registry { get; }
+
+    /// <summary>The gateways known now.</summary>
+    public IReadOnlyList<EndPoint> Gateways => _gateways.All;
+
+    /// <summary>The gateway the client is connected to, if it is connected.</summary>
+    public EndPoint? ConnectedGateway => _gateways.Current is { } current && _connections.TryGetConnection(current, out _) ? current : null;
+
+    /// <summary>Reads the gateway list and connects to a gateway; fails naming every gateway it tried.</summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        await RefreshGatewaysAsync(cancellationToken).ConfigureAwait(false);
+        if (_gateways.All.Count == 0)
+        {
+            throw new AgentsException(
+                $"The client has no gateway to connect to: set {AgentsClientOptions.SectionName}:Gateways (host:port of a silo's gateway port) or register the cluster's membership table.");
+        }
+
+        await GetGatewayConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (_table is not null)
+        {
+            _refreshLoop = RefreshPeriodicallyAsync();
+        }
+    }
+
+    public TGrainInterface GetGrain<TGrainInterface>(string key) where TGrainInterface : IGrainWithStringKey => _factory.GetGrain<TGrainInterface>(key);
+
+    public TGrainInterface GetGrain<TGrainInterface>(Guid key) where TGrainInterface : IGrainWithGuidKey => _factory.GetGrain<TGrainInterface>(key);
+
+    public TGrainInterface GetGrain<TGrainInterface>(long key) where TGrainInterface : IGrainWithIntegerKey => _factory.GetGrain<TGrainInterface>(key);
+
+    public TGrainInterface GetGrain<TGrainInterface>(GrainId grainId) where TGrainInterface : IAddressable => _factory.GetGrain<TGrainInterface>(grainId);
+
+    public IStreamProvider GetStreamProvider(string name) => throw new NotSupportedException(
+        $"Stream provider '{name}': streams are not reachable through a gateway client yet. Publish from a grain (call one that publishes), or host the code beside a silo and use its in-process client.");
+
+    public void SendRequest(GrainReference target, GrainRequest request)
+    {
+        request.TargetId = target.GrainId;
+        request.TargetReference = target;
+        request.CallContext = RequestContext.CurrentData is { Items: { } items } ? new CallContextData(items, null) : null;
+        if (request.Method.IsOneWay)
+        {
+            request.ReleaseCaller();
+        }
+        else
+        {
+            var timeout = request.Method.ResponseTimeout ?? _options.ResponseTimeout;
+            request.Timeout = timeout;
+            _pending.Track(request, timeout);
+            request.RegisterCancellation();
+        }
+
+        if (_gateways.Current is { } gateway && _connections.TryGetConnection(gateway, out var connection))
+        {
+            Send(connection, request);
+            return;
+        }
+
+        _ = ConnectAndSendAsync(request);
+    }
+
+    private async Task ConnectAndSendAsync(GrainRequest request)
+    {
+        Connection connection;
+        try
+        {
+            connection = await GetGatewayConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (AgentsException error)
+        {
+            _outbound.FailUnsent(request, error is SiloUnavailableException ? error : new SiloUnavailableException(error.Message, error));
+            return;
+        }
+
+        Send(connection, request);
+    }
+
+    private void Send(Connection connection, GrainRequest request) => _outbound.Send(connection, GatewayOf(connection), request);
+
+    /// <summary>A live connection to the current gateway, or to the next one that answers.</summary>
+    private async Task<Connection> GetGatewayConnectionAsync(CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        foreach (var gateway in _gateways.InOrder().ToArray())
+        {
+            try
+            {
+                var connection = await _connections.GetConnectionAsync(gateway, cancellationToken).ConfigureAwait(false);
+                _gateways.Use(gateway);
+                return connection;
+            }
+            catch (ConnectionException error)
+            {
+                errors.Add($"{gateway}: {error.Message}");
+            }
+        }
+
+        throw new SiloUnavailableException($"No gateway of cluster '{_options.ClusterId}' could be reached: {string.Join("; ", errors)}");
+    }
+
+    private static SiloAddress GatewayOf(Connection connection)
+    {
+        var hello = connection.RemoteHello!;
+        var colon = hello.Address.LastIndexOf(':');
+        return new SiloAddress(hello.Address[..colon], int.Parse(hello.Address.AsSpan(colon + 1), System.Globalization.CultureInfo.InvariantCulture), hello.Generation);
+    }
+
+    public void OnFrame(Connection connection, FrameHeader header, in System.Buffers.ReadOnlySequence<byte> body)
+    {
+        if ((header.Flags & MessageFlags.Response) == 0 || (header.Flags & MessageFlags.System) != 0)
+        {
+            throw new ProtocolException($"a gateway sent a message frame with flags 0x{(byte)header.Flags:X2}; a client takes only responses");
+        }
+
+        _outbound.OnResponse(body);
+    }
+
+    public void OnClosed(Connection connection, Exception? error)
+    {
+        if (connection.RemoteHello is null)
+        {
+            return;
+        }
+
+        var gateway = GatewayOf(connection);
+        LogGatewayLost(_logger, connection.RemoteEndPoint, error?.Message ?? "closed");
+        _outbound.FailAll(gateway, anyGeneration: false, error is null ? "closed the connection" : $"lost its connection ({error.Message})");
+    }
+
+    private async Task RefreshGatewaysAsync(CancellationToken cancellationToken)
+    {
+        if (_table is null)
+        {
+            return;
+        }
+
+        await _table.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        _gateways.Update(await _table.ReadAllAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task RefreshPeriodicallyAsync()
+    {
+        using var timer = new PeriodicTimer(_options.GatewayRefreshPeriod, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await RefreshGatewaysAsync(_stopping.Token).ConfigureAwait(false);
+                }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    LogRefreshFailed(_logger, error.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_refreshLoop is not null)
+        {
+            await _refreshLoop.ConfigureAwait(false);
+        }
+
+        await _connections.DisposeAsync().ConfigureAwait(false);
+        _outbound.FailAll("the client is closing");
+        _outbound.Dispose();
+        _pending.Dispose();
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(4000, LogLevel.Warning, "Lost the gateway {Gateway} ({Reason}); calls in flight on it fail, the next call uses another gateway")]
+    private static partial void LogGatewayLost(ILogger logger, EndPoint gateway, string reason);
+
+    [LoggerMessage(4001, LogLevel.Warning, "Could not re-read the gateway list from the membership table ({Reason}); keeping the current list")]
+    private static partial void LogRefreshFailed(ILogger logger, string reason);
+}
