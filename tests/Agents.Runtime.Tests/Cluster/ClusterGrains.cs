@@ -71,3 +71,14 @@ public sealed class PlacedGrain(IServiceProvider services, [PersistentState("cou
 
     public Task<string> AskWhere(string other) => GrainFactory.GetGrain<IPlacedGrain>(other).WhereAmI();
 }
+
+/// <summary>Takes any value: the argument arrives typed, so its type name travels on the wire.</summary>
+public interface IDescribeGrain : IGrainWithStringKey
+{
+    Task<string> Describe(object value);
+}
+
+public sealed class DescribeGrain : Grain, IDescribeGrain
+{
+    public Task<string> Describe(object value) => Task.FromResult(value.GetType().Name);
+}
