@@ -35,7 +35,7 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
     private readonly OutboundCalls _outbound;
     private readonly ConnectionManager _connections;
     private readonly GatewayList _gateways;
-    private readonly GrainFactory _factory;
+    private readonly Lazy<GrainFactory> _factory;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stopping = new();
     private Task? _refreshLoop;
@@ -57,11 +57,10 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
         _connections = new ConnectionManager(hello, this, networking.Value, loggerFactory, time);
         _gateways = new GatewayList(_options.Gateways);
         _connections.ConnectionLost += loss => _gateways.MovePast(loss.Remote);
-        Registry = new GrainTypeRegistry(GrainTypeRegistry.DefaultRoots());
-        _factory = new GrainFactory(Registry, this);
+        // Built on first use, not here: by then the assemblies with the application's grain
+        // interfaces are loaded (the client is often created before any of their types is touched).
+        _factory = new Lazy<GrainFactory>(() => new GrainFactory(new GrainTypeRegistry(GrainTypeRegistry.DefaultRoots()), this));
     }
-
-    internal GrainTypeRegistry Registry { get; }
 
     /// <summary>The gateways known now.</summary>
     public IReadOnlyList<EndPoint> Gateways => _gateways.All;
@@ -86,13 +85,13 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
         }
     }
 
-    public TGrainInterface GetGrain<TGrainInterface>(string key) where TGrainInterface : IGrainWithStringKey => _factory.GetGrain<TGrainInterface>(key);
+    public TGrainInterface GetGrain<TGrainInterface>(string key) where TGrainInterface : IGrainWithStringKey => _factory.Value.GetGrain<TGrainInterface>(key);
 
-    public TGrainInterface GetGrain<TGrainInterface>(Guid key) where TGrainInterface : IGrainWithGuidKey => _factory.GetGrain<TGrainInterface>(key);
+    public TGrainInterface GetGrain<TGrainInterface>(Guid key) where TGrainInterface : IGrainWithGuidKey => _factory.Value.GetGrain<TGrainInterface>(key);
 
-    public TGrainInterface GetGrain<TGrainInterface>(long key) where TGrainInterface : IGrainWithIntegerKey => _factory.GetGrain<TGrainInterface>(key);
+    public TGrainInterface GetGrain<TGrainInterface>(long key) where TGrainInterface : IGrainWithIntegerKey => _factory.Value.GetGrain<TGrainInterface>(key);
 
-    public TGrainInterface GetGrain<TGrainInterface>(GrainId grainId) where TGrainInterface : IAddressable => _factory.GetGrain<TGrainInterface>(grainId);
+    public TGrainInterface GetGrain<TGrainInterface>(GrainId grainId) where TGrainInterface : IAddressable => _factory.Value.GetGrain<TGrainInterface>(grainId);
 
     public IStreamProvider GetStreamProvider(string name) => throw new NotSupportedException(
         $"Stream provider '{name}': streams are not reachable through a gateway client yet. Publish from a grain (call one that publishes), or host the code beside a silo and use its in-process client.");

@@ -61,7 +61,7 @@ internal sealed partial class SiloCluster : IAsyncDisposable
                 StartTime = DateTimeOffset.UtcNow,
             },
             table,
-            new TransportSiloProber(Messages),
+            new TransportSiloProber(Messages, Router.OnLoadReported),
             membershipOptions.Value,
             time,
             loggerFactory.CreateLogger<MembershipService>());

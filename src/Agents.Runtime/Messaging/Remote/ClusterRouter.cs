@@ -37,7 +37,8 @@ internal sealed partial class ClusterRouter
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<GrainId, GrainAddress> _cache = new();
     private readonly string _role;
-    private volatile PlacementCandidate[] _candidates = [];
+    private readonly ConcurrentDictionary<SiloAddress, long> _reportedLoads = new();
+    private volatile MembershipEntry[] _activeSilos = [];
 
     public ClusterRouter(GrainCatalog catalog, MessageCenter messages, DistributedGrainDirectory directory, string role, ILogger logger)
     {
@@ -91,7 +92,7 @@ internal sealed partial class ClusterRouter
             }
             else
             {
-                target = grainClass.Placement.PickSilo(new PlacementContext(grain, Self, _candidates));
+                target = grainClass.Placement.PickSilo(new PlacementContext(grain, Self, Candidates()));
             }
         }
         catch (Exception error)
@@ -101,6 +102,28 @@ internal sealed partial class ClusterRouter
         }
 
         SendTo(target, request);
+    }
+
+    /// <summary>A peer's activation count, as its answer to a probe reported it.</summary>
+    public void OnLoadReported(SiloAddress silo, long activations) => _reportedLoads[silo] = activations;
+
+    /// <summary>
+    /// The Active silos with their activation counts: this silo's own count now, peers' as their last
+    /// probe answer said (a silo not probed yet counts as loaded as this one, so it is neither favoured nor avoided).
+    /// </summary>
+    private PlacementCandidate[] Candidates()
+    {
+        var local = _catalog.ActivationCount;
+        var silos = _activeSilos;
+        var candidates = new PlacementCandidate[silos.Length];
+        for (var i = 0; i < silos.Length; i++)
+        {
+            var silo = silos[i].Silo;
+            var count = silo == Self ? local : _reportedLoads.TryGetValue(silo, out var reported) ? (int)Math.Min(reported, int.MaxValue) : local;
+            candidates[i] = new PlacementCandidate(silo, silos[i].Role, count);
+        }
+
+        return candidates;
     }
 
     /// <summary>Sends a call to the activation on <paramref name="silo"/> (this silo's catalog when it is this one).</summary>
@@ -180,11 +203,14 @@ internal sealed partial class ClusterRouter
     public void OnViewChanged(MembershipView view)
     {
         var previousRing = _directory.ApplyView(view);
-        _candidates = view.Entries
-            .Where(e => e.Status == SiloStatus.Active)
-            .OrderBy(e => e.Silo.ToString(), StringComparer.Ordinal)
-            .Select(e => new PlacementCandidate(e.Silo, e.Role, e.Silo == Self ? _catalog.ActivationCount : 0))
-            .ToArray();
+        _activeSilos = [.. view.Entries.Where(e => e.Status == SiloStatus.Active).OrderBy(e => e.Silo.ToString(), StringComparer.Ordinal)];
+        foreach (var silo in _reportedLoads.Keys)
+        {
+            if (!_directory.IsLive(silo))
+            {
+                _reportedLoads.TryRemove(silo, out _);
+            }
+        }
         foreach (var (grain, address) in _cache)
         {
             if (!_directory.IsLive(address.Silo))

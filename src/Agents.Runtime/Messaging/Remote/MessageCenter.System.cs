@@ -64,7 +64,8 @@ internal sealed partial class MessageCenter
         var (id, operation, request) = SystemMessages.Read(body);
         if (operation == SystemOperation.Ping)
         {
-            connection.TrySend(FrameKind.Message, MessageFlags.System | MessageFlags.Response, SystemMessages.Write(id, operation, SystemPayload.None));
+            // The answer carries this silo's activation count: activation-count placement learns peers' load from probes.
+            connection.TrySend(FrameKind.Message, MessageFlags.System | MessageFlags.Response, SystemMessages.Write(id, operation, new SystemPayload(Value: _catalog.ActivationCount)));
             return;
         }
 

@@ -20,8 +20,8 @@ internal enum SystemOperation : uint
     DirectoryUnregister = 4,
 }
 
-/// <summary>What a system request or reply carries: a grain, an activation address, or nothing.</summary>
-internal readonly record struct SystemPayload(GrainId Grain = default, GrainAddress? Address = null)
+/// <summary>What a system request or reply carries: a grain, an activation address, a number (a ping's reply: the silo's activation count), or nothing.</summary>
+internal readonly record struct SystemPayload(GrainId Grain = default, GrainAddress? Address = null, long Value = 0)
 {
     public static readonly SystemPayload None = default;
 }
@@ -58,6 +58,11 @@ internal static class SystemMessages
                 writer.WriteString(1, address.Silo.ToString());
                 writer.WriteGuid(2, address.ActivationId);
                 writer.WriteEndObject();
+            }
+
+            if (payload.Value != 0)
+            {
+                writer.WriteInt64(2, payload.Value);
             }
 
             writer.WriteEndObject();
@@ -109,6 +114,7 @@ internal static class SystemMessages
         reader.EnterObject(field);
         GrainId grain = default;
         GrainAddress? address = null;
+        long value = 0;
         while (reader.ReadFieldHeader(out var member))
         {
             switch (member.Id)
@@ -119,13 +125,16 @@ internal static class SystemMessages
                 case 1:
                     address = ReadAddress(ref reader, member);
                     break;
+                case 2:
+                    value = reader.ReadInt64(member);
+                    break;
                 default:
                     reader.SkipField(member);
                     break;
             }
         }
 
-        return new SystemPayload(grain, address);
+        return new SystemPayload(grain, address, value);
     }
 
     private static GrainAddress ReadAddress(ref WireReader reader, WireField field)
