@@ -100,31 +100,19 @@ internal sealed partial class ActivationData
 
         _catalog.Log.ActivationFailed(GrainId, exception);
         DisposeTimers();
-        _catalog.RemoveActivation(this);
-        List<object> abandoned;
-        lock (this)
-        {
-            _state = ActivationState.Invalid;
-            EndLifecycleWorkLocked();
-            abandoned = DrainWaitingLocked();
-        }
-
-        foreach (var item in abandoned)
-        {
-            if (item is GrainRequest request)
-            {
-                _catalog.FailUndelivered(request, exception);
-            }
-        }
-
-        _catalog.OnActivationInvalid(this);
-        SignalDeactivated();
+        EndWithoutRunning(request => _catalog.FailUndelivered(request, exception));
     }
 
     /// <summary>Another activation won the directory registration: this one never ran grain code; its calls go to the winner.</summary>
     private void HandOverToWinner(GrainDirectory.GrainAddress winner)
     {
         _catalog.Log.LostRegistration(GrainId, winner);
+        EndWithoutRunning(request => _catalog.Cluster!.Forward(request, winner));
+    }
+
+    /// <summary>Activation did not complete: leave the directory, turn Invalid, and hand each waiting request to <paramref name="dispose"/>.</summary>
+    private void EndWithoutRunning(Action<GrainRequest> dispose)
+    {
         _catalog.RemoveActivation(this);
         List<object> waiting;
         lock (this)
@@ -138,7 +126,7 @@ internal sealed partial class ActivationData
         {
             if (item is GrainRequest request)
             {
-                _catalog.Cluster!.Forward(request, winner);
+                dispose(request);
             }
         }
 
