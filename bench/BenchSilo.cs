@@ -5,7 +5,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Agents.Bench;
 
-/// <summary>A silo in this process, configured as the Silo binary would be but with memory providers and quiet logs.</summary>
+/// <summary>
+/// A silo in this process, configured as the Silo binary would be but with memory providers and quiet
+/// logs; a scenario may add providers of its own (e.g. PostgreSQL grain storage).
+/// </summary>
 internal sealed class BenchSilo : IAsyncDisposable
 {
     private readonly IHost _host;
@@ -16,7 +19,7 @@ internal sealed class BenchSilo : IAsyncDisposable
 
     internal SiloRuntime Runtime => _host.Services.GetRequiredService<SiloRuntime>();
 
-    public static async Task<BenchSilo> StartAsync(Action<SiloOptions>? configure = null)
+    public static async Task<BenchSilo> StartAsync(Action<SiloOptions>? configure = null, Action<ISiloBuilder>? providers = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Logging.AddConsole().SetMinimumLevel(LogLevel.Warning);
@@ -27,6 +30,8 @@ internal sealed class BenchSilo : IAsyncDisposable
             {
                 silo.Configure(configure);
             }
+
+            providers?.Invoke(silo);
         });
         var host = builder.Build();
         await host.StartAsync();

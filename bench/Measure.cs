@@ -7,9 +7,14 @@ namespace Agents.Bench;
 /// Each worker is one async loop written by the scenario, so the harness adds no allocation per
 /// operation and bytes-per-operation figures are the code under test's own.
 /// </summary>
-internal sealed class WorkerLoop(long[] counts, int index, Func<bool> measuring, CancellationToken stop)
+internal sealed class WorkerLoop(long[] counts, int index, Func<bool> measuring, CancellationToken stop, long[]? samples = null)
 {
+    private int _sampled;
+
     public bool Running => !stop.IsCancellationRequested;
+
+    /// <summary>The latencies recorded by <see cref="Completed(long)"/>, in <see cref="Stopwatch"/> ticks.</summary>
+    public ReadOnlySpan<long> Samples => samples is null ? default : samples.AsSpan(0, _sampled);
 
     public void Completed()
     {
@@ -18,11 +23,33 @@ internal sealed class WorkerLoop(long[] counts, int index, Func<bool> measuring,
             counts[index]++;
         }
     }
+
+    /// <summary>
+    /// Counts an operation that began at <paramref name="startedTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>)
+    /// and, in a timed run, records its latency. Once the sample buffer is full operations are counted but not timed.
+    /// </summary>
+    public void Completed(long startedTimestamp)
+    {
+        if (measuring())
+        {
+            counts[index]++;
+            if (samples is not null && _sampled < samples.Length)
+            {
+                samples[_sampled++] = Stopwatch.GetTimestamp() - startedTimestamp;
+            }
+        }
+    }
 }
+
+/// <summary>Operations per second, bytes allocated per operation (whole process) and per-operation latency percentiles.</summary>
+internal sealed record ThroughputFigures(double PerSecond, double BytesPerOp, double P50Us, double P99Us);
 
 /// <summary>Timing shared by scenarios: warm up, then run for a fixed duration, printing progress.</summary>
 internal static class Measure
 {
+    // Latency samples kept across all workers of a timed run (16 MiB); later operations are counted but not timed.
+    private const int MaxSamples = 2 * 1024 * 1024;
+
     /// <summary>
     /// Runs <paramref name="workers"/> concurrent loops from <paramref name="worker"/> for
     /// <paramref name="duration"/> after <paramref name="warmup"/>; returns operations per second
@@ -35,13 +62,53 @@ internal static class Measure
         TimeSpan warmup,
         TimeSpan duration)
     {
+        var (perSecond, bytesPerOp, _) = await RunAsync(label, workers, worker, warmup, duration, samplesPerWorker: 0);
+        return (perSecond, bytesPerOp);
+    }
+
+    /// <summary>
+    /// As <see cref="ThroughputAsync"/>, for loops that time each operation by passing its start to
+    /// <see cref="WorkerLoop.Completed(long)"/>; adds the p50 and p99 latency over all workers' operations.
+    /// </summary>
+    public static async Task<ThroughputFigures> TimedThroughputAsync(
+        string label,
+        int workers,
+        Func<int, WorkerLoop, Task> worker,
+        TimeSpan warmup,
+        TimeSpan duration)
+    {
+        var (perSecond, bytesPerOp, loops) = await RunAsync(label, workers, worker, warmup, duration, samplesPerWorker: MaxSamples / workers);
+        var all = new long[loops.Sum(l => l.Samples.Length)];
+        var filled = 0;
+        foreach (var loop in loops)
+        {
+            loop.Samples.CopyTo(all.AsSpan(filled));
+            filled += loop.Samples.Length;
+        }
+
+        Array.Sort(all);
+        var figures = new ThroughputFigures(perSecond, bytesPerOp, Percentile(all, 0.50), Percentile(all, 0.99));
+        Console.Error.WriteLine($"  {label}: {figures.PerSecond:N0} ops/s, p50 {figures.P50Us:0.0} µs, p99 {figures.P99Us:0.0} µs");
+        return figures;
+    }
+
+    private static async Task<(double PerSecond, double BytesPerOp, WorkerLoop[] Loops)> RunAsync(
+        string label,
+        int workers,
+        Func<int, WorkerLoop, Task> worker,
+        TimeSpan warmup,
+        TimeSpan duration,
+        int samplesPerWorker)
+    {
         var counts = new long[workers * 16];
         using var stop = new CancellationTokenSource();
         var measuring = 0;
         var tasks = new Task[workers];
+        var loops = new WorkerLoop[workers];
         for (var w = 0; w < workers; w++)
         {
-            var loop = new WorkerLoop(counts, w * 16, () => Volatile.Read(ref measuring) == 1, stop.Token); // a cache line apart
+            var samples = samplesPerWorker > 0 ? new long[samplesPerWorker] : null;
+            var loop = loops[w] = new WorkerLoop(counts, w * 16, () => Volatile.Read(ref measuring) == 1, stop.Token, samples); // a cache line apart
             var id = w;
             tasks[w] = Task.Run(() => worker(id, loop));
         }
@@ -68,7 +135,7 @@ internal static class Measure
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         await stop.CancelAsync();
         await Task.WhenAll(tasks);
-        return (total / elapsed.TotalSeconds, total == 0 ? 0 : (double)allocated / total);
+        return (total / elapsed.TotalSeconds, total == 0 ? 0 : (double)allocated / total, loops);
     }
 
     private static long Sum(long[] counts)
@@ -81,4 +148,7 @@ internal static class Measure
 
         return total;
     }
+
+    private static double Percentile(long[] sorted, double fraction) =>
+        sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(sorted.Length * fraction))] * 1_000_000.0 / Stopwatch.Frequency;
 }
