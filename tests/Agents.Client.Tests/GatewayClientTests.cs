@@ -64,7 +64,7 @@ public sealed class GatewayClientTests : IAsyncLifetime
         await client.GetGrain<IGreeterGrain>("before").Greet(new Greeting { To = "before", Times = 1 });
         var connected = client.ConnectedGateway?.ToString() ?? throw new InvalidOperationException("not connected");
         var dying = _cluster.Silos.Single(s => connected.EndsWith($":{s.GatewayPort}", StringComparison.Ordinal));
-        var inFlight = client.GetGrain<IGreeterGrain>($"slow-{Guid.NewGuid():N}").Slow(TimeSpan.FromSeconds(20));
+        var inFlight = client.GetGrain<IGreeterGrain>($"slow-{Guid.NewGuid():N}").Slow(TimeSpan.FromSeconds(6));
 
         var clock = Stopwatch.StartNew();
         await _cluster.KillSiloAsync(dying);

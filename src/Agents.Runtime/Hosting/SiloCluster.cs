@@ -27,6 +27,8 @@ internal sealed partial class SiloCluster : IAsyncDisposable
     private readonly SiloRuntime _runtime;
     private readonly ILogger _logger;
     private readonly IHostApplicationLifetime? _lifetime;
+    private readonly System.Net.Sockets.Socket _siloSocket;
+    private readonly System.Net.Sockets.Socket _gatewaySocket;
     private int _disposed;
 
     public SiloCluster(
@@ -45,8 +47,13 @@ internal sealed partial class SiloCluster : IAsyncDisposable
         var silo = siloOptions.Value;
         var networking = networkingOptions.Value;
         var host = string.IsNullOrEmpty(networking.AdvertisedAddress) ? networking.ListenAddress : networking.AdvertisedAddress;
-        Self = new SiloAddress(host, PortOrFree(networking.ListenAddress, networking.SiloPort), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        GatewayPort = PortOrFree(networking.ListenAddress, networking.GatewayPort);
+        // Bind both ports now (port 0: a free one), so the address in the hello and the table is the
+        // one actually listened on; accepting starts in StartAsync.
+        var listenAddress = System.Net.IPAddress.Parse(networking.ListenAddress);
+        _siloSocket = ConnectionListener.Bind(new System.Net.IPEndPoint(listenAddress, networking.SiloPort));
+        _gatewaySocket = ConnectionListener.Bind(new System.Net.IPEndPoint(listenAddress, networking.GatewayPort));
+        Self = new SiloAddress(host, ((System.Net.IPEndPoint)_siloSocket.LocalEndPoint!).Port, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        GatewayPort = ((System.Net.IPEndPoint)_gatewaySocket.LocalEndPoint!).Port;
         Messages = new MessageCenter(runtime.Catalog, silo.ClusterId, Self, networking, loggerFactory, time);
         // Directory calls are small and answered from memory; the bound only matters when the owner is
         // gone, and the membership protocol takes seconds to say so anyway.
@@ -67,19 +74,6 @@ internal sealed partial class SiloCluster : IAsyncDisposable
             loggerFactory.CreateLogger<MembershipService>());
     }
 
-    /// <summary>The port, or for 0 a port free now (the address must be known before listening: it is in the hello and the table).</summary>
-    private static int PortOrFree(string listenAddress, int port)
-    {
-        if (port != 0)
-        {
-            return port;
-        }
-
-        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        probe.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(listenAddress), 0));
-        return ((System.Net.IPEndPoint)probe.LocalEndPoint!).Port;
-    }
-
     public SiloAddress Self { get; }
 
     public int GatewayPort { get; }
@@ -94,7 +88,7 @@ internal sealed partial class SiloCluster : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        Messages.Start(GatewayPort);
+        Messages.Start(_siloSocket, _gatewaySocket);
         Membership.ViewChanged += OnViewChanged;
         Membership.DeclaredDead += OnDeclaredDead;
         _runtime.Catalog.Cluster = Router;
@@ -149,6 +143,9 @@ internal sealed partial class SiloCluster : IAsyncDisposable
         Membership.ViewChanged -= OnViewChanged;
         await Membership.DisposeAsync();
         await Messages.DisposeAsync();
+        // Owned by the listeners once started; closing them again is harmless, and needed if start never came.
+        _siloSocket.Dispose();
+        _gatewaySocket.Dispose();
     }
 
     [LoggerMessage(3400, LogLevel.Information, "Silo {Silo} joined the cluster: {Count} active silos ({Silos})")]

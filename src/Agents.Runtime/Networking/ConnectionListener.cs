@@ -57,25 +57,60 @@ internal sealed partial class ConnectionListener : IAsyncDisposable
     /// <summary>Connections that completed their handshake and are not closed yet.</summary>
     public IReadOnlyCollection<Connection> Connections => [.. _connections.Keys];
 
-    /// <summary>Binds and starts accepting. Throws <see cref="SocketException"/> when the endpoint is taken.</summary>
-    public void Start()
+    /// <summary>
+    /// Binds a listening socket to <paramref name="endpoint"/> without accepting yet (port 0: a free
+    /// port, fixed from now on), so its address can be announced before <see cref="Start"/>.
+    /// Throws <see cref="SocketException"/> when the endpoint is taken.
+    /// </summary>
+    public static Socket Bind(IPEndPoint endpoint)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                // A restarted silo must be able to listen again on its port while connections of its
+                // previous life linger in TIME_WAIT: SO_REUSEADDR. Set raw, because .NET's ReuseAddress
+                // also sets SO_REUSEPORT on Linux, which would let a second listener share the port and
+                // take half its connections. (On Windows the option would allow port stealing.)
+                const int SolSocket = 1, SoReuseAddr = 2;
+                socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            }
+
+            socket.Bind(endpoint);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts accepting on <paramref name="bound"/> (from <see cref="Bind"/>), or binds the listener's
+    /// endpoint first. Throws <see cref="SocketException"/> when the endpoint is taken.
+    /// </summary>
+    public void Start(Socket? bound = null)
     {
         if (_socket is not null)
         {
             throw new InvalidOperationException("The listener is already started.");
         }
 
-        var socket = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Socket socket;
         try
         {
-            if (!OperatingSystem.IsWindows())
-            {
-                // A restarted silo must be able to listen again on its port while connections of its
-                // previous life linger in TIME_WAIT. (On Windows this option would allow port stealing.)
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            }
+            socket = bound ?? Bind(_endpoint);
+        }
+        catch (SocketException exception)
+        {
+            LogBindFailed(_logger, _endpoint, exception.Message);
+            throw;
+        }
 
-            socket.Bind(_endpoint);
+        try
+        {
             socket.Listen(Backlog);
         }
         catch (SocketException exception)

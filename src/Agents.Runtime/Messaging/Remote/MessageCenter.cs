@@ -76,16 +76,15 @@ internal sealed partial class MessageCenter : IConnectionHandler, IAsyncDisposab
     /// <summary>Clients connected through the gateway now.</summary>
     public int ClientCount => _gatewayListener?.Connections.Count ?? 0;
 
-    /// <summary>Starts listening on the silo port and, when <paramref name="gatewayPort"/> is not 0, on the gateway port.</summary>
-    public void Start(int gatewayPort)
+    /// <summary>Starts accepting silos on <paramref name="siloSocket"/> and, when there is one, clients on <paramref name="gatewaySocket"/> (both bound by <see cref="ConnectionListener.Bind"/>).</summary>
+    public void Start(System.Net.Sockets.Socket siloSocket, System.Net.Sockets.Socket? gatewaySocket)
     {
-        var address = IPAddress.Parse(_options.ListenAddress);
-        _siloListener = new ConnectionListener(new IPEndPoint(address, Self.Port), Hello, ConnectionRole.Silo, this, _options, _loggerFactory, _time);
-        _siloListener.Start();
-        if (gatewayPort != 0)
+        _siloListener = new ConnectionListener((IPEndPoint)siloSocket.LocalEndPoint!, Hello, ConnectionRole.Silo, this, _options, _loggerFactory, _time);
+        _siloListener.Start(siloSocket);
+        if (gatewaySocket is not null)
         {
-            _gatewayListener = new ConnectionListener(new IPEndPoint(address, gatewayPort), Hello, ConnectionRole.Client, this, _options, _loggerFactory, _time);
-            _gatewayListener.Start();
+            _gatewayListener = new ConnectionListener((IPEndPoint)gatewaySocket.LocalEndPoint!, Hello, ConnectionRole.Client, this, _options, _loggerFactory, _time);
+            _gatewayListener.Start(gatewaySocket);
         }
     }
 
