@@ -161,12 +161,7 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
         throw new SiloUnavailableException($"No gateway of cluster '{_options.ClusterId}' could be reached: {string.Join("; ", errors)}");
     }
 
-    private static SiloAddress GatewayOf(Connection connection)
-    {
-        var hello = connection.RemoteHello!;
-        var colon = hello.Address.LastIndexOf(':');
-        return new SiloAddress(hello.Address[..colon], int.Parse(hello.Address.AsSpan(colon + 1), System.Globalization.CultureInfo.InvariantCulture), hello.Generation);
-    }
+    private static SiloAddress GatewayOf(Connection connection) => connection.RemoteHello!.SiloAddress;
 
     public void OnFrame(Connection connection, FrameHeader header, in System.Buffers.ReadOnlySequence<byte> body)
     {

@@ -87,7 +87,7 @@ internal sealed class GatewayList
         }
 
         var host = value[..colon];
-        endpoint = IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
+        endpoint = Runtime.Networking.HelloMessage.EndPointOf(host, port);
         return true;
     }
 

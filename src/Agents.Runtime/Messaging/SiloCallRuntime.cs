@@ -42,6 +42,9 @@ internal sealed class SiloCallRuntime : IGrainCallRuntime
             request.RegisterCancellation();
         }
 
+        // Copied even when the call turns out to be remote: routing decides later, and a remote
+        // request is serialized later still, on the connection's writer; the copy keeps a caller
+        // that mutates an argument after the call from changing what is sent.
         try
         {
             request.CopyArguments();

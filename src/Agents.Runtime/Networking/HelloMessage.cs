@@ -129,6 +129,22 @@ internal sealed record HelloMessage(ushort ProtocolVersion, string ClusterId, st
         return null;
     }
 
+    /// <summary>The sender as a silo address: a silo's hello carries <c>host:port</c> and its generation. Only meaningful for silos (and gateways).</summary>
+    public SiloAddress SiloAddress
+    {
+        get
+        {
+            var colon = Address.LastIndexOf(':');
+            return colon > 0 && int.TryParse(Address.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+                ? new SiloAddress(Address[..colon], port, Generation)
+                : throw new InvalidOperationException($"The hello of {this} does not carry a silo endpoint.");
+        }
+    }
+
+    /// <summary>The endpoint to connect to for <paramref name="host"/>: an IP endpoint for an address, a DNS endpoint for a name.</summary>
+    public static System.Net.EndPoint EndPointOf(string host, int port) =>
+        System.Net.IPAddress.TryParse(host, out var ip) ? new System.Net.IPEndPoint(ip, port) : new System.Net.DnsEndPoint(host, port);
+
     public override string ToString() => $"{Role} {Address}@{Generation} (cluster '{ClusterId}', protocol {ProtocolVersion})";
 
     private static int WriteString(Span<byte> destination, string value)

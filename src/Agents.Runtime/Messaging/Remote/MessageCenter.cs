@@ -35,7 +35,7 @@ internal sealed partial class MessageCenter : IConnectionHandler, IAsyncDisposab
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ConnectionManager _connections;
-    private readonly ConcurrentDictionary<string, EndPoint> _endpoints = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<SiloAddress, EndPoint> _endpoints = new();
     private readonly ReplySink _replies;
     private ConnectionListener? _siloListener;
     private ConnectionListener? _gatewayListener;
@@ -133,11 +133,13 @@ internal sealed partial class MessageCenter : IConnectionHandler, IAsyncDisposab
     public Task ForgetSiloAsync(SiloAddress silo)
     {
         Outbound.FailAll(silo, anyGeneration: false, "was declared dead");
-        return _connections.ForgetAsync(EndpointOf(silo));
+        var endpoint = EndpointOf(silo);
+        _endpoints.TryRemove(silo, out _);
+        return _connections.ForgetAsync(endpoint);
     }
 
     internal EndPoint EndpointOf(SiloAddress silo) =>
-        _endpoints.GetOrAdd(silo.Endpoint, static (_, s) => IPAddress.TryParse(s.Host, out var ip) ? new IPEndPoint(ip, s.Port) : new DnsEndPoint(s.Host, s.Port), silo);
+        _endpoints.GetOrAdd(silo, static s => HelloMessage.EndPointOf(s.Host, s.Port));
 
     public void OnFrame(Connection connection, FrameHeader header, in System.Buffers.ReadOnlySequence<byte> body)
     {
@@ -171,16 +173,12 @@ internal sealed partial class MessageCenter : IConnectionHandler, IAsyncDisposab
     {
         if (connection.Direction == ConnectionDirection.Outbound && connection.RemoteHello is { } hello)
         {
-            var silo = new SiloAddress(HostOf(hello.Address), PortOf(hello.Address), hello.Generation);
+            var silo = hello.SiloAddress;
             var reason = error is null ? "closed the connection" : $"lost its connection ({error.Message})";
             Outbound.FailAll(silo, anyGeneration: false, reason);
             FailSystemCalls(silo, reason);
         }
     }
-
-    private static string HostOf(string endpoint) => endpoint[..endpoint.LastIndexOf(':')];
-
-    private static int PortOf(string endpoint) => int.Parse(endpoint.AsSpan(endpoint.LastIndexOf(':') + 1), System.Globalization.CultureInfo.InvariantCulture);
 
     public async ValueTask DisposeAsync()
     {
