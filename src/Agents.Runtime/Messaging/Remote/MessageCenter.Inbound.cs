@@ -74,11 +74,7 @@ internal sealed partial class MessageCenter
         LogRefused(_logger, header.Target, connection.Remote, reason.Message);
         if (!oneWay)
         {
-            var output = new ArrayBufferWriter<byte>(256);
-            var writer = new WireWriter(output);
-            RemoteMessages.WriteFailure(ref writer, header.CorrelationId, reason);
-            writer.Flush();
-            connection.TrySend(FrameKind.Message, MessageFlags.Response, output.WrittenMemory);
+            connection.TrySend(FrameKind.Message, MessageFlags.Response, RemoteMessages.Failure(header.CorrelationId, reason));
         }
     }
 
@@ -116,12 +112,8 @@ internal sealed partial class MessageCenter
             // The result could not be written (no codec, a disallowed type, too large): the caller
             // gets that reason instead of waiting for its timeout.
             LogResultNotSent(_logger, request.ToString(), error.Message);
-            var output = new ArrayBufferWriter<byte>(256);
-            var writer = new WireWriter(output);
-            RemoteMessages.WriteFailure(ref writer, request.ReplyCorrelationId, new SerializationException(
-                $"The result of {request} could not be sent back: {error.Message}", error));
-            writer.Flush();
-            connection.TrySend(FrameKind.Message, MessageFlags.Response, output.WrittenMemory);
+            var failure = new SerializationException($"The result of {request} could not be sent back: {error.Message}", error);
+            connection.TrySend(FrameKind.Message, MessageFlags.Response, RemoteMessages.Failure(request.ReplyCorrelationId, failure));
         }
 
         request.ReleaseCaller();

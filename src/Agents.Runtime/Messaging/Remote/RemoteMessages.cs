@@ -225,12 +225,16 @@ internal static class RemoteMessages
         request.WriteResponse(ref writer);
     }
 
-    /// <summary>Writes a response that fails the call with <paramref name="exception"/>.</summary>
-    public static void WriteFailure(ref WireWriter writer, long correlationId, Exception exception)
+    /// <summary>The body of a response that fails call <paramref name="correlationId"/> with <paramref name="exception"/>.</summary>
+    public static ReadOnlyMemory<byte> Failure(long correlationId, Exception exception)
     {
+        var output = new System.Buffers.ArrayBufferWriter<byte>(256);
+        var writer = new WireWriter(output);
         writer.WriteUInt64(CorrelationField, (ulong)correlationId);
         writer.WriteStartObject(OutcomeField);
         GrainRequest.WriteExceptionResponse(ref writer, exception);
+        writer.Flush();
+        return output.WrittenMemory;
     }
 
     /// <summary>Reads a response's correlation id; the reader is then inside the outcome object.</summary>
