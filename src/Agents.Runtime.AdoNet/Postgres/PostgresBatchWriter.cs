@@ -200,12 +200,14 @@ internal sealed partial class PostgresBatchWriter : IAsyncDisposable
                 var index = progress.Statement;
                 var write = pending[index];
                 LogWriteRejected(_logger, ex, write.GrainId, write.StateName, ex.SqlState);
+                ForgetPreparedStatements(connection);
                 write.Fail(_errors.WriteFailed(write, ex));
                 pending.RemoveAt(index);
             }
             catch (PostgresException ex) when (ex.IsTransient && ++retries <= MaxTransientRetries)
             {
                 LogBatchRetried(_logger, ex, pending.Count, ex.SqlState, retries);
+                ForgetPreparedStatements(connection);
                 if (ex.InvariantSeverity == "FATAL")
                 {
                     // The server ended the session (e.g. it restarted): its idle siblings in the pool are dead too.
@@ -239,6 +241,32 @@ internal sealed partial class PostgresBatchWriter : IAsyncDisposable
                     await connection.DisposeAsync().ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Drops the connection's prepared statements after a statement of a batch failed. Npgsql 10
+    /// auto-prepares a statement on its fifth use by sending Parse with that execution; when that
+    /// execution's Bind fails (as a bad jsonb value does), the server keeps the statement but Npgsql
+    /// never records its result shape, and the next use on that connection fails with "unexpected
+    /// DataRow" (npgsql/npgsql#6391). Unpreparing everything resets both sides; statements are
+    /// prepared again on later use. Best effort: a broken connection is discarded by the pool anyway.
+    /// </summary>
+    /// <remarks>Npgsql has no async UnprepareAll; this rare path blocks its thread for one round trip.</remarks>
+    private void ForgetPreparedStatements(NpgsqlConnection? connection)
+    {
+        if (connection is not { State: System.Data.ConnectionState.Open })
+        {
+            return;
+        }
+
+        try
+        {
+            connection.UnprepareAll();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            LogUnprepareFailed(_logger, ex, _schema.TableName);
         }
     }
 
@@ -382,4 +410,7 @@ internal sealed partial class PostgresBatchWriter : IAsyncDisposable
 
     [LoggerMessage(EventId = 2307, Level = LogLevel.Warning, Message = "A batch of {Count} state writes hit a transient server error ({SqlState}) and was rolled back; retry {Retry}")]
     private static partial void LogBatchRetried(ILogger logger, Exception exception, int count, string sqlState, int retry);
+
+    [LoggerMessage(EventId = 2308, Level = LogLevel.Debug, Message = "Could not drop the prepared statements of a connection to table {TableName} after a failed batch; the pool discards it if it is broken")]
+    private static partial void LogUnprepareFailed(ILogger logger, Exception exception, string tableName);
 }

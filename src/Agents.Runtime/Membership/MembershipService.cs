@@ -37,6 +37,7 @@ public sealed partial class MembershipService : IAsyncDisposable
     private readonly MembershipEntry _template;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+    private readonly Lock _publishing = new();
     private MembershipView _view = MembershipView.Empty;
     private int _declaredDead;
     private bool _leaving;
@@ -127,21 +128,36 @@ public sealed partial class MembershipService : IAsyncDisposable
     /// <summary>Writes this silo's heartbeat.</summary>
     internal Task HeartbeatAsync(CancellationToken cancellationToken = default) => _table.UpdateIAmAliveAsync(Silo, cancellationToken);
 
-    /// <summary>Re-reads the table, publishes a changed view, and notices our own death.</summary>
+    /// <summary>
+    /// Re-reads the table, publishes a changed view, and notices our own death. Publication is
+    /// serialized and monotonic: a read that finishes after a newer one is dropped, and
+    /// <see cref="View"/> moves on only after the <see cref="ViewChanged"/> subscribers have taken the
+    /// view, so whoever reads a silo as Dead here can rely on this silo's routing knowing it too.
+    /// </summary>
     internal async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         var snapshot = await _table.ReadAllAsync(cancellationToken);
         var view = new MembershipView(snapshot.Version, [.. snapshot.Entries.Select(e => e.Entry)], snapshot.ServerTime);
-        var previous = Interlocked.Exchange(ref _view, view);
+        lock (_publishing)
+        {
+            var previous = _view;
+            if (view.Version.Version < previous.Version.Version)
+            {
+                return;
+            }
+
+            if (previous.Version.Version != view.Version.Version)
+            {
+                ViewChanged?.Invoke(view);
+            }
+
+            Volatile.Write(ref _view, view);
+        }
+
         if (view.StatusOf(Silo) == SiloStatus.Dead && !_leaving && Interlocked.Exchange(ref _declaredDead, 1) == 0)
         {
             LogDeclaredDead(_logger, Silo);
             DeclaredDead?.Invoke();
-        }
-
-        if (previous.Version.Version != view.Version.Version)
-        {
-            ViewChanged?.Invoke(view);
         }
     }
 

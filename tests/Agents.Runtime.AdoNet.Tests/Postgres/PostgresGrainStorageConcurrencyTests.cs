@@ -133,6 +133,37 @@ public sealed class PostgresGrainStorageConcurrencyTests(PostgresServerFixture p
     }
 
     [Fact]
+    public async Task A_rejected_write_leaves_its_connection_usable_whichever_use_of_the_statement_it_was()
+    {
+        // Npgsql auto-prepares a statement on one of its first uses on a connection; a write rejected on
+        // exactly that use used to leave the connection unusable ("unexpected backend message DataRow",
+        // npgsql/npgsql#6391). One pooled writer connection, the rejected write at each early position.
+        for (var position = 1; position <= 6; position++)
+        {
+            var storage = Open(o =>
+            {
+                o.MaxConcurrentBatches = 1;
+                o.ConnectionString += ";Maximum Pool Size=2";
+            });
+            await storage.InitializeAsync();
+            for (var i = 1; i < position; i++)
+            {
+                await Write(storage, NewGrainId());
+            }
+
+            var rejected = await Record.ExceptionAsync(() => storage.WriteStateAsync(StateName, NewGrainId(), new GrainState<SampleState>(SampleState.Create("nul \0 inside"))));
+            Assert.True(rejected is GrainStateException { InnerException: PostgresException }, $"position {position}: {rejected}");
+            for (var i = 0; i < 8; i++)
+            {
+                await Write(storage, NewGrainId());
+            }
+        }
+
+        static Task Write(PostgresGrainStorage storage, GrainId grainId) =>
+            storage.WriteStateAsync(StateName, grainId, new GrainState<SampleState>(SampleState.Create("fine")));
+    }
+
+    [Fact]
     public async Task A_cancelled_write_is_either_stored_or_reported_cancelled_never_both()
     {
         var storage = Open(o => o.MaxConcurrentBatches = 1);

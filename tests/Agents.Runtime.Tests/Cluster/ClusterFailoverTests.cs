@@ -30,8 +30,9 @@ public sealed class ClusterFailoverTests : IAsyncLifetime
         var clock = Stopwatch.StartNew();
         await _cluster.KillSiloAsync(victim);
 
-        var membership = caller.Services.GetRequiredService<SiloCluster>().Membership;
-        await Eventually.HoldsAsync(() => membership.View.StatusOf(victim.Address) == SiloStatus.Dead, "the survivors declare the killed silo dead", TimeSpan.FromSeconds(10));
+        // Every survivor must know: the grains' directory owner may be either of them.
+        var survivors = _cluster.RunningSilos.Select(s => s.Services.GetRequiredService<SiloCluster>().Membership).ToArray();
+        await Eventually.HoldsAsync(() => survivors.All(m => m.View.StatusOf(victim.Address) == SiloStatus.Dead), "the survivors declare the killed silo dead", TimeSpan.FromSeconds(10));
         var declaredAfter = clock.Elapsed;
 
         foreach (var key in keys)
