@@ -265,17 +265,19 @@ public sealed class GrainIdCodec : IFieldCodec<GrainId>
         }
 
         reader.EnterObject(field);
-        string? type = null;
-        string? key = null;
+        ReadOnlySpan<byte> type = default;
+        ReadOnlySpan<byte> key = default;
+        var hasType = false;
         while (reader.ReadFieldHeader(out var member))
         {
             switch (member.Id)
             {
-                case 0:
-                    type = reader.ReadString(member);
+                case 0 when !member.IsNull:
+                    type = reader.ReadBytes(member);
+                    hasType = true;
                     break;
-                case 1:
-                    key = reader.ReadString(member);
+                case 1 when !member.IsNull:
+                    key = reader.ReadBytes(member);
                     break;
                 default:
                     reader.SkipField(member);
@@ -285,7 +287,13 @@ public sealed class GrainIdCodec : IFieldCodec<GrainId>
 
         try
         {
-            return new GrainId(new GrainType(type!), key ?? string.Empty);
+            if (!hasType)
+            {
+                throw new ArgumentException("A grain id needs a grain type.");
+            }
+
+            // The spans point into the input, which outlives this call.
+            return GrainIdDecodeCache.Get(type, key);
         }
         catch (ArgumentException e)
         {

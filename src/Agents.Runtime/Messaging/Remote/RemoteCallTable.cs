@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Agents.Invocation;
 
 namespace Agents.Runtime.Messaging.Remote;
@@ -22,15 +21,46 @@ namespace Agents.Runtime.Messaging.Remote;
 internal readonly record struct RemoteCall(GrainRequest Request, SiloAddress Target, long Deadline);
 
 /// <summary>Calls sent to other processes, waiting for their responses.</summary>
+/// <remarks>
+/// Correlation ids are consecutive, so the id's low bits spread entries evenly over lock-striped
+/// shards: senders and response readers on different threads rarely meet on one lock, and an entry
+/// costs no allocation (a ConcurrentDictionary allocates a node per entry and, on a small machine,
+/// has as few locks as cores).
+/// </remarks>
 internal sealed class RemoteCallTable
 {
-    private readonly ConcurrentDictionary<long, RemoteCall> _calls = new();
+    private const int ShardCount = 32;
+
+    private readonly Shard[] _shards;
     private readonly TimeProvider _time;
     private long _lastId;
 
-    public RemoteCallTable(TimeProvider time) => _time = time;
+    public RemoteCallTable(TimeProvider time)
+    {
+        _time = time;
+        _shards = new Shard[ShardCount];
+        for (var i = 0; i < _shards.Length; i++)
+        {
+            _shards[i] = new Shard();
+        }
+    }
 
-    public int Count => _calls.Count;
+    public int Count
+    {
+        get
+        {
+            var count = 0;
+            foreach (var shard in _shards)
+            {
+                lock (shard)
+                {
+                    count += shard.Calls.Count;
+                }
+            }
+
+            return count;
+        }
+    }
 
     /// <summary>Registers <paramref name="request"/> under a new correlation id, which it then carries.</summary>
     public void Add(GrainRequest request, SiloAddress target)
@@ -41,56 +71,63 @@ internal sealed class RemoteCallTable
         var deadline = timeout <= TimeSpan.Zero || timeout == Timeout.InfiniteTimeSpan
             ? long.MaxValue
             : _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
-        _calls[id] = new RemoteCall(request, target, deadline);
+        var shard = ShardOf(id);
+        lock (shard)
+        {
+            shard.Calls[id] = new RemoteCall(request, target, deadline);
+        }
     }
 
     /// <summary>Takes the call out; only the caller that gets true may complete it.</summary>
-    public bool TryTake(long correlationId, out RemoteCall call) => _calls.TryRemove(correlationId, out call);
+    public bool TryTake(long correlationId, out RemoteCall call)
+    {
+        var shard = ShardOf(correlationId);
+        lock (shard)
+        {
+            return shard.Calls.Remove(correlationId, out call);
+        }
+    }
 
     /// <summary>Takes out every call sent to <paramref name="target"/> (any generation when <paramref name="anyGeneration"/>).</summary>
-    public List<RemoteCall> TakeAll(SiloAddress target, bool anyGeneration)
-    {
-        var taken = new List<RemoteCall>();
-        foreach (var (id, call) in _calls)
-        {
-            var matches = anyGeneration ? call.Target.IsSameEndpoint(target) : call.Target == target;
-            if (matches && _calls.TryRemove(id, out var removed))
-            {
-                taken.Add(removed);
-            }
-        }
-
-        return taken;
-    }
+    public List<RemoteCall> TakeAll(SiloAddress target, bool anyGeneration) =>
+        TakeWhere(call => anyGeneration ? call.Target.IsSameEndpoint(target) : call.Target == target) ?? [];
 
     /// <summary>Takes out calls past their deadline, and calls whose caller was already completed (timed out or cancelled).</summary>
     public List<RemoteCall> TakeExpired()
     {
         var now = _time.GetTimestamp();
-        List<RemoteCall>? taken = null;
-        foreach (var (id, call) in _calls)
-        {
-            if ((call.Deadline <= now || (call.Request.OutcomeSink is null && call.Request.IsCallerCompleted)) && _calls.TryRemove(id, out var removed))
-            {
-                (taken ??= []).Add(removed);
-            }
-        }
-
-        return taken ?? [];
+        return TakeWhere(call => call.Deadline <= now || (call.Request.OutcomeSink is null && call.Request.IsCallerCompleted)) ?? [];
     }
 
     /// <summary>Takes out every call (shutdown).</summary>
-    public List<RemoteCall> TakeAll()
+    public List<RemoteCall> TakeAll() => TakeWhere(static _ => true) ?? [];
+
+    private List<RemoteCall>? TakeWhere(Func<RemoteCall, bool> matches)
     {
-        var taken = new List<RemoteCall>();
-        foreach (var id in _calls.Keys)
+        List<RemoteCall>? taken = null;
+        foreach (var shard in _shards)
         {
-            if (_calls.TryRemove(id, out var call))
+            lock (shard)
             {
-                taken.Add(call);
+                foreach (var (id, call) in shard.Calls)
+                {
+                    if (matches(call))
+                    {
+                        // Removing the current entry while enumerating is allowed for Dictionary.
+                        shard.Calls.Remove(id);
+                        (taken ??= []).Add(call);
+                    }
+                }
             }
         }
 
         return taken;
+    }
+
+    private Shard ShardOf(long id) => _shards[(int)(id & (ShardCount - 1))];
+
+    private sealed class Shard
+    {
+        public readonly Dictionary<long, RemoteCall> Calls = new();
     }
 }
