@@ -1,0 +1,91 @@
+using System.Text.Json;
+
+namespace Agents.Signals;
+
+/// <summary>
+/// A signal: something that happened, shaped like a CloudEvents event. <see cref="Topic"/> is the
+/// CloudEvents <c>type</c> (a dotted name such as <c>tickets.created</c>); <see cref="Data"/> is
+/// JSON text. Signals are immutable and cheap to copy.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+public sealed record Signal
+{
+    /// <summary>Unique id (CloudEvents <c>id</c>); consumers dedupe by it.</summary>
+    [Id(0)]
+    public required string Id { get; init; }
+
+    /// <summary>Who produced it (CloudEvents <c>source</c>), e.g. <c>/agents/router/main</c> or <c>/api</c>.</summary>
+    [Id(1)]
+    public required string Source { get; init; }
+
+    /// <summary>The topic (CloudEvents <c>type</c>): dotted segments, e.g. <c>tickets.created</c>.</summary>
+    [Id(2)]
+    public required string Topic { get; init; }
+
+    /// <summary>What it is about (CloudEvents <c>subject</c>), e.g. a customer id; routes may key agents by it.</summary>
+    [Id(3)]
+    public string? Subject { get; init; }
+
+    /// <summary>When it happened (CloudEvents <c>time</c>).</summary>
+    [Id(4)]
+    public DateTimeOffset Time { get; init; }
+
+    /// <summary>The payload as JSON text (<c>null</c> JSON when absent).</summary>
+    [Id(5)]
+    public string Data { get; init; } = "null";
+
+    /// <summary>The conversation or workflow this signal belongs to; inherited by signals it causes.</summary>
+    [Id(6)]
+    public string? CorrelationId { get; init; }
+
+    /// <summary>The id of the signal whose handling produced this one.</summary>
+    [Id(7)]
+    public string? CausationId { get; init; }
+
+    /// <summary>W3C <c>traceparent</c> of the publisher's activity, when there was one.</summary>
+    [Id(8)]
+    public string? TraceParent { get; init; }
+
+    /// <summary>The payload parsed (a detached copy).</summary>
+    public JsonElement DataElement()
+    {
+        using var document = JsonDocument.Parse(Data);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>The payload deserialized as <typeparamref name="T"/> (web defaults: camelCase, case-insensitive).</summary>
+    public T? DataAs<T>() => JsonSerializer.Deserialize<T>(Data, SignalJson.Options);
+
+    /// <summary>A new signal with a fresh id and the current time.</summary>
+    public static Signal Create(string topic, string dataJson, string source, string? subject = null) => new()
+    {
+        Id = Guid.NewGuid().ToString("N"),
+        Source = source,
+        Topic = TopicPattern.ValidateTopic(topic),
+        Subject = subject,
+        Time = DateTimeOffset.UtcNow,
+        Data = string.IsNullOrWhiteSpace(dataJson) ? "null" : dataJson,
+    };
+
+    /// <summary>A new signal whose payload is <paramref name="data"/> as JSON.</summary>
+    public static Signal Create<T>(string topic, T data, string source, string? subject = null) =>
+        Create(topic, JsonSerializer.Serialize(data, SignalJson.Options), source, subject);
+
+    /// <summary>A signal caused by this one: same correlation (or this id when it had none), causation = this id.</summary>
+    public Signal Caused(string topic, string dataJson, string source, string? subject = null) =>
+        Create(topic, dataJson, source, subject) with
+        {
+            CorrelationId = CorrelationId ?? Id,
+            CausationId = Id,
+            TraceParent = TraceParent,
+        };
+
+    public override string ToString() => $"{Topic} {Id}{(Subject is null ? "" : $" (subject {Subject})")}";
+}
+
+/// <summary>The JSON settings signals and agent payloads use: web defaults (camelCase, case-insensitive reads).</summary>
+public static class SignalJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web);
+}
