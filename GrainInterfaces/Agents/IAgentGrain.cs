@@ -1,0 +1,76 @@
+using Agents.Signals;
+
+namespace Agents.Agents;
+
+/// <summary>
+/// The grain every agent lives in (grain type <c>agent</c>, key <see cref="AgentId.GrainKey"/>).
+/// Callers normally go through <c>IAgentsClient</c> or an agent's context rather than this interface.
+/// </summary>
+public interface IAgentGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Asks the agent: <paramref name="request"/> names what is asked (one of the requests the agent
+    /// type answers, or empty for its default) and <paramref name="bodyJson"/> carries the JSON body.
+    /// Returns the JSON reply. Unknown requests fail with <see cref="AgentRequestException"/>.
+    /// </summary>
+    Task<string> Ask(string request, string bodyJson);
+
+    /// <summary>
+    /// Hands the agent a signal routed to it. Completes when the signal was handled or, after its
+    /// retries, dead-lettered; it fails only if the agent type does not exist.
+    /// </summary>
+    Task<SignalOutcome> Deliver(Signal signal);
+
+    /// <summary>The agent's type, key, counters and a summary of its state.</summary>
+    [ReadOnly]
+    Task<AgentSnapshot> Describe();
+}
+
+/// <summary>What became of a delivered signal.</summary>
+public enum SignalOutcome
+{
+    /// <summary>A handler ran to completion.</summary>
+    Handled = 0,
+
+    /// <summary>The agent has no handler for the topic; nothing ran.</summary>
+    Ignored = 1,
+
+    /// <summary>Handling failed on every attempt; the signal went to the dead letters.</summary>
+    DeadLettered = 2,
+
+    /// <summary>The agent had handled this signal id before (a redelivery); nothing ran.</summary>
+    Duplicate = 3,
+}
+
+/// <summary>An agent as it describes itself.</summary>
+[GenerateSerializer]
+[Immutable]
+public sealed record AgentSnapshot
+{
+    [Id(0)]
+    public required string Type { get; init; }
+
+    [Id(1)]
+    public required string Key { get; init; }
+
+    /// <summary>The built-in role, or null for a code-defined agent.</summary>
+    [Id(2)]
+    public string? Role { get; init; }
+
+    [Id(3)]
+    public long SignalsHandled { get; init; }
+
+    [Id(4)]
+    public long SignalsDeadLettered { get; init; }
+
+    [Id(5)]
+    public long Asks { get; init; }
+
+    /// <summary>The agent's state as JSON (<c>null</c> when it keeps none).</summary>
+    [Id(6)]
+    public string State { get; init; } = "null";
+}
+
+/// <summary>An ask the agent cannot answer: the request is unknown or its body is not what the request takes.</summary>
+[GenerateSerializer]
+public sealed class AgentRequestException(string message, Exception? inner = null) : AgentsException(message, inner);

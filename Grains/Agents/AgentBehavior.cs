@@ -1,0 +1,106 @@
+using System.Text.Json;
+using Agents.Signals;
+
+namespace Agents.Agents;
+
+/// <summary>
+/// What an agent type does: the signals it handles (by topic pattern) and the requests it answers
+/// (by name). Built once per activation by <see cref="Agent.Configure"/>; also what the cluster's
+/// capability registry reports.
+/// </summary>
+public sealed class AgentBehavior
+{
+    private readonly List<(TopicPattern Pattern, Func<Signal, Task> Handler)> _handlers = [];
+    private readonly Dictionary<string, RequestHandler> _requests = new(StringComparer.Ordinal);
+
+    /// <summary>Handles signals whose topic matches <paramref name="topicPattern"/> with the payload as <typeparamref name="T"/>.</summary>
+    public AgentBehavior On<T>(string topicPattern, Func<T, Signal, Task> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return On(topicPattern, signal =>
+        {
+            T data;
+            try
+            {
+                data = JsonSerializer.Deserialize<T>(signal.Data, SignalJson.Options)!;
+            }
+            catch (JsonException ex)
+            {
+                throw new SignalDataException($"The data of signal {signal.Id} on {signal.Topic} is not a {typeof(T).Name}: {ex.Message}", ex);
+            }
+
+            return handler(data, signal);
+        });
+    }
+
+    /// <summary>Handles signals whose topic matches <paramref name="topicPattern"/>.</summary>
+    public AgentBehavior On(string topicPattern, Func<Signal, Task> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _handlers.Add((TopicPattern.Parse(topicPattern), handler));
+        return this;
+    }
+
+    /// <summary>Answers the request <paramref name="name"/>: a JSON <typeparamref name="TRequest"/> in, a <typeparamref name="TReply"/> out.</summary>
+    public AgentBehavior Answer<TRequest, TReply>(string name, Func<TRequest, Task<TReply>> handler, string? description = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Answer(name, async body =>
+        {
+            TRequest request;
+            try
+            {
+                request = body.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null && default(TRequest) is null
+                    ? default!
+                    : body.Deserialize<TRequest>(SignalJson.Options)!;
+            }
+            catch (JsonException ex)
+            {
+                throw new AgentRequestException($"The body of request '{name}' is not a {typeof(TRequest).Name}: {ex.Message}", ex);
+            }
+
+            var reply = await handler(request).ConfigureAwait(true);
+            return JsonSerializer.SerializeToElement(reply, SignalJson.Options);
+        }, description, typeof(TRequest));
+    }
+
+    /// <summary>Answers the request <paramref name="name"/> with raw JSON in and out.</summary>
+    public AgentBehavior Answer(string name, Func<JsonElement, Task<JsonElement>> handler, string? description = null, Type? requestType = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (!_requests.TryAdd(name, new RequestHandler(handler, description, requestType)))
+        {
+            throw new ArgumentException($"The request '{name}' is answered twice.", nameof(name));
+        }
+
+        return this;
+    }
+
+    /// <summary>The topic patterns handled, in declaration order.</summary>
+    public IReadOnlyList<string> Topics => [.. _handlers.Select(h => h.Pattern.Text)];
+
+    /// <summary>The requests answered, with their descriptions.</summary>
+    public IReadOnlyDictionary<string, string?> Requests => _requests.ToDictionary(r => r.Key, r => r.Value.Description, StringComparer.Ordinal);
+
+    /// <summary>The first handler whose pattern matches <paramref name="topic"/>.</summary>
+    internal Func<Signal, Task>? HandlerFor(string topic)
+    {
+        foreach (var (pattern, handler) in _handlers)
+        {
+            if (pattern.Matches(topic))
+            {
+                return handler;
+            }
+        }
+
+        return null;
+    }
+
+    internal bool TryGetRequest(string name, out RequestHandler handler) => _requests.TryGetValue(name, out handler!);
+
+    internal sealed record RequestHandler(Func<JsonElement, Task<JsonElement>> Handle, string? Description, Type? RequestType);
+}
+
+/// <summary>A signal's data does not have the shape its handler takes; retrying cannot help.</summary>
+public sealed class SignalDataException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Agents.Hosting;
+using Agents.Signals;
+using Agents.Streams;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Agents.Agents;
+
+/*
+ * The grain every agent lives in: grain type "agent", key "{agent type}/{key}".
+ *
+ * Invariants
+ *  - One message at a time (a non-reentrant grain): a signal's handler, including its retries, and
+ *    an ask never interleave, so an agent's handlers see their own state changes only.
+ *  - Signals from one dispatcher arrive in publication order and are handled in that order; a
+ *    signal whose handler keeps failing is retried MaxAttempts times with exponential backoff, then
+ *    dead-lettered, and the next signal runs: one poisoned signal delays its successors by the
+ *    bounded retry time and never blocks them.
+ *  - A failed attempt's unsaved state changes are discarded: the agent's state is reloaded from the
+ *    last saved JSON before the next attempt, and before the next signal after a dead letter.
+ *  - Redeliveries are skipped by signal id (the last 256 handled ids, stored with the state).
+ *  - Asks that fail CircuitBreakerFailures times in a row open the breaker: asks are refused with a
+ *    clear error until CircuitBreakerOpenFor has passed; the next success closes it.
+ */
+
+/// <summary>Hosts one agent. See the invariants at the top of this file.</summary>
+[GrainType("agent")]
+public sealed partial class AgentGrain : Grain, IAgentGrain
+{
+    private readonly IPersistentState<AgentRecord> _record;
+    private readonly AgentTypeRegistry _registry;
+    private readonly AgentServiceOptions _options;
+    private readonly ILogger<AgentGrain> _logger;
+    private readonly TimeProvider _time;
+    private readonly HashSet<string> _recent = new(StringComparer.Ordinal);
+    private Agent? _agent;
+    private AgentBehavior? _behavior;
+    private AgentContext? _context;
+    private AgentId _id;
+    private int _consecutiveAskFailures;
+    private DateTimeOffset _breakerOpenUntil;
+    private string? _lastAskFailure;
+
+    public AgentGrain(
+        [PersistentState("agent")] IPersistentState<AgentRecord> record,
+        AgentTypeRegistry registry,
+        IOptions<AgentServiceOptions> options,
+        ILogger<AgentGrain> logger,
+        TimeProvider? time = null)
+    {
+        _record = record;
+        _registry = registry;
+        _options = options.Value;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+    }
+
+    internal IGrainFactory AgentFactory => GrainFactory;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _id = AgentId.FromGrainKey(this.GetPrimaryKeyString());
+        _agent = _registry.Create(_id.Type, ServiceProvider);
+        _behavior = new AgentBehavior();
+        _agent.ConfigureBehavior(_behavior);
+        _context = new AgentContext(this, _id, _registry.RoleOf(_id.Type), ServiceProvider, _logger);
+        _agent.Attach(_context);
+        _agent.LoadState(_record.State.State);
+        foreach (var id in _record.State.RecentSignalIds)
+        {
+            _recent.Add(id);
+        }
+
+        await _agent.ActivateAsync(cancellationToken);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
+        _agent?.DeactivateAsync(cancellationToken) ?? Task.CompletedTask;
+
+    public async Task<string> Ask(string request, string bodyJson)
+    {
+        var (agent, behavior) = Attached();
+        var now = _time.GetUtcNow();
+        if (now < _breakerOpenUntil)
+        {
+            throw new AgentUnavailableException(
+                $"Agent {_id} failed {_consecutiveAskFailures} asks in a row (last: {_lastAskFailure}); its circuit breaker refuses asks until {_breakerOpenUntil:O}.");
+        }
+
+        if (!behavior.TryGetRequest(request ?? "", out var handler))
+        {
+            var known = behavior.Requests.Keys.Order(StringComparer.Ordinal).ToArray();
+            throw new AgentRequestException(known.Length == 0
+                ? $"Agent type '{_id.Type}' answers no requests (asked '{request}')."
+                : $"Agent type '{_id.Type}' does not answer '{request}' (it answers: {string.Join(", ", known)}).");
+        }
+
+        JsonElement body;
+        try
+        {
+            using var document = JsonDocument.Parse(string.IsNullOrWhiteSpace(bodyJson) ? "null" : bodyJson);
+            body = document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new AgentRequestException($"The body of request '{request}' to agent {_id} is not JSON: {ex.Message}", ex);
+        }
+
+        _record.State.Asks++;
+        try
+        {
+            var reply = await handler.Handle(body);
+            _consecutiveAskFailures = 0;
+            return reply.GetRawText();
+        }
+        catch (Exception ex) when (ex is not AgentRequestException)
+        {
+            _lastAskFailure = $"{ex.GetType().Name}: {ex.Message}";
+            if (++_consecutiveAskFailures >= _options.CircuitBreakerFailures)
+            {
+                _breakerOpenUntil = now + _options.CircuitBreakerOpenFor;
+                LogBreakerOpened(_logger, _id, _consecutiveAskFailures, _options.CircuitBreakerOpenFor);
+            }
+
+            // The failed ask's unsaved state changes go.
+            agent.LoadState(_record.State.State);
+            throw;
+        }
+    }
+
+    public async Task<SignalOutcome> Deliver(Signal signal)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        var (agent, behavior) = Attached();
+        if (_recent.Contains(signal.Id))
+        {
+            return SignalOutcome.Duplicate;
+        }
+
+        var handler = behavior.HandlerFor(signal.Topic);
+        if (handler is null)
+        {
+            LogIgnored(_logger, _id, signal.Topic, signal.Id);
+            return SignalOutcome.Ignored;
+        }
+
+        Exception? last = null;
+        var attempts = 0;
+        for (var attempt = 1; attempt <= _options.MaxAttempts; attempt++)
+        {
+            attempts = attempt;
+            _context!.CurrentSignal = signal;
+            try
+            {
+                await handler(signal);
+                Remember(signal.Id);
+                _record.State.SignalsHandled++;
+                return SignalOutcome.Handled;
+            }
+            catch (Exception ex)
+            {
+                last = ex;
+                agent.LoadState(_record.State.State);
+                if (ex is SignalDataException)
+                {
+                    // The payload will not change shape on a retry.
+                    break;
+                }
+
+                if (attempt < _options.MaxAttempts)
+                {
+                    var delay = _options.RetryDelay(attempt);
+                    LogAttemptFailed(_logger, ex, _id, signal.Topic, signal.Id, attempt, _options.MaxAttempts, delay);
+                    await Task.Delay(delay, _time);
+                }
+            }
+            finally
+            {
+                _context.CurrentSignal = null;
+            }
+        }
+
+        _record.State.SignalsDeadLettered++;
+        Remember(signal.Id);
+        LogDeadLettered(_logger, last, _id, signal.Topic, signal.Id, attempts);
+        await GrainFactory.GetGrain<IDeadLetterGrain>(DeadLetterGrain.Key).Add(new DeadLetter
+        {
+            Signal = signal,
+            Agent = _id.GrainKey,
+            Attempts = attempts,
+            ErrorType = last!.GetType().FullName ?? last.GetType().Name,
+            ErrorMessage = last.Message,
+            At = _time.GetUtcNow(),
+        });
+        return SignalOutcome.DeadLettered;
+    }
+
+    public Task<AgentSnapshot> Describe()
+    {
+        var (agent, _) = Attached();
+        return Task.FromResult(new AgentSnapshot
+        {
+            Type = _id.Type,
+            Key = _id.Key,
+            Role = _context!.Role,
+            SignalsHandled = _record.State.SignalsHandled,
+            SignalsDeadLettered = _record.State.SignalsDeadLettered,
+            Asks = _record.State.Asks,
+            State = agent.DescribeStateJson(),
+        });
+    }
+
+    internal async Task SaveAgentStateAsync()
+    {
+        var (agent, _) = Attached();
+        _record.State.State = agent.SaveState();
+        _record.State.RecentSignalIds = [.. _recent];
+        await _record.WriteStateAsync();
+    }
+
+    internal Task PublishAsync(Signal signal)
+    {
+        signal = signal with { TraceParent = signal.TraceParent ?? Activity.Current?.Id };
+        return GetStreamProvider(_options.StreamProvider)
+            .GetStream<Signal>(SignalStreams.For(signal.Topic))
+            .OnNextAsync(signal);
+    }
+
+    internal IDisposable RegisterAgentTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period) =>
+        RegisterGrainTimer(callback, dueTime, period);
+
+    private (Agent Agent, AgentBehavior Behavior) Attached() =>
+        _agent is { } agent && _behavior is { } behavior ? (agent, behavior) : throw new InvalidOperationException($"Agent {_id} is not activated.");
+
+    private void Remember(string signalId)
+    {
+        if (_recent.Count >= AgentRecord.RememberedSignals)
+        {
+            // Forget an arbitrary old id; the window only needs to cover redeliveries, which come soon.
+            _recent.Remove(_recent.First());
+        }
+
+        _recent.Add(signalId);
+    }
+
+    [LoggerMessage(4100, LogLevel.Debug, "Agent {Agent} has no handler for {Topic}; signal {SignalId} ignored")]
+    private static partial void LogIgnored(ILogger logger, AgentId agent, string topic, string signalId);
+
+    [LoggerMessage(4101, LogLevel.Warning, "Agent {Agent} failed on {Topic} signal {SignalId} (attempt {Attempt} of {MaxAttempts}); retrying in {Delay}")]
+    private static partial void LogAttemptFailed(ILogger logger, Exception exception, AgentId agent, string topic, string signalId, int attempt, int maxAttempts, TimeSpan delay);
+
+    [LoggerMessage(4102, LogLevel.Error, "Agent {Agent} could not handle {Topic} signal {SignalId} after {Attempts} attempts; it went to the dead letters and the agent moves on")]
+    private static partial void LogDeadLettered(ILogger logger, Exception? exception, AgentId agent, string topic, string signalId, int attempts);
+
+    [LoggerMessage(4103, LogLevel.Warning, "Agent {Agent} failed {Failures} asks in a row; its circuit breaker refuses asks for {OpenFor}")]
+    private static partial void LogBreakerOpened(ILogger logger, AgentId agent, int failures, TimeSpan openFor);
+}
+
+/// <summary>An agent refuses calls for now (its circuit breaker is open).</summary>
+[GenerateSerializer]
+public sealed class AgentUnavailableException(string message, Exception? inner = null) : AgentsException(message, inner);
