@@ -20,7 +20,7 @@ namespace Agents.Agents;
 ///             await SaveStateAsync();
 ///             await Context.PublishAsync("greetings.answered", new { to = hello.Name });
 ///         })
-///         .Answer&lt;Empty, GreeterState&gt;("stats", _ => Task.FromResult(State));
+///         .Answer&lt;object?, GreeterState&gt;("stats", _ => Task.FromResult(State));
 /// }
 /// </code>
 /// </example>
