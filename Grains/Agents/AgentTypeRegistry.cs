@@ -31,7 +31,13 @@ public sealed class AgentTypeRegistry
             }
         }
 
-        _roles = roles.ToDictionary(r => r.Role, StringComparer.Ordinal);
+        _roles = new Dictionary<string, AgentRoleRegistration>(StringComparer.Ordinal);
+        foreach (var role in roles)
+        {
+            // A later registration replaces an earlier one: applications may override a built-in role.
+            _roles[role.Role] = role;
+        }
+
         Topology = topology;
         foreach (var definition in topology.Agents)
         {

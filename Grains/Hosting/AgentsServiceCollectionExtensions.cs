@@ -1,4 +1,5 @@
 using Agents.Agents;
+using Agents.Roles;
 using Agents.Signals;
 using Agents.Topology;
 using Microsoft.Extensions.Configuration;
@@ -60,7 +61,9 @@ public static class AgentsServiceCollectionExtensions
             .Bind(configuration.GetSection(AgentServiceOptions.SectionName))
             .Validate(o => !o.Validate().Any(), "invalid")
             .Services.AddSingleton<IValidateOptions<AgentServiceOptions>, AgentServiceOptionsValidator>();
-        configure?.Invoke(new AgentsServiceBuilder(services));
+        var builder = new AgentsServiceBuilder(services);
+        builder.AddRole(BuiltInRoles.Sink, (_, definition) => new SinkAgent(definition));
+        configure?.Invoke(builder);
         services.TryAddSingleton(sp => LoadTopology(sp));
         services.TryAddSingleton(sp => new AgentTypeRegistry(
             sp.GetServices<AgentRegistration>(),

@@ -19,6 +19,9 @@ public sealed class AgentSignalTests : IAsyncLifetime
           triage:
             description: per-customer tickets
           recorder: {}
+          recent:
+            role: sink
+            settings: { keep: 3 }
         routes:
           - topic: tickets.*
             agent: triage
@@ -29,6 +32,9 @@ public sealed class AgentSignalTests : IAsyncLifetime
           - topic: audit.orders
             agent: recorder
             key: { fixed: audit }
+          - topic: metrics.#
+            agent: recent
+            key: { fixed: metrics }
         """;
 
     private readonly TestCluster _cluster = new TestClusterBuilder()
@@ -171,11 +177,37 @@ public sealed class AgentSignalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sink_keeps_the_last_signals_routed_to_it_in_order()
+    {
+        // One topic has one dispatcher, so its signals arrive in publication order.
+        for (var i = 1; i <= 5; i++)
+        {
+            await PublishAsync("metrics.cpu", new { value = i });
+        }
+
+        await Eventually.HoldsAsync(async () => (await DescribeAsync("recent", "metrics")).SignalsHandled == 5, "the sink receives all five");
+        var sink = _cluster.Client.GetGrain<IAgentGrain>(new AgentId("recent", "metrics").GrainKey);
+        var firstFive = Values(await sink.Ask("recent", "{}"));
+        Assert.Equal([3, 4, 5], firstFive);
+
+        await PublishAsync("metrics.disk.used", new { value = 6 });
+        await Eventually.HoldsAsync(async () => (await DescribeAsync("recent", "metrics")).SignalsHandled == 6, "the sink receives the sixth");
+        var all = Values(await sink.Ask("recent", "null"));
+        Assert.Equal([4, 5, 6], all);
+        var lastCpu = Values(await sink.Ask("recent", """{"topic":"metrics.cpu","max":1}"""));
+        Assert.Equal([5], lastCpu);
+        Assert.Contains("\"received\":6", (await DescribeAsync("recent", "metrics")).State, StringComparison.Ordinal);
+
+        static int[] Values(string reply) =>
+            [.. JsonSerializer.Deserialize<List<Signal>>(reply, SignalJson.Options)!.Select(s => s.DataElement().GetProperty("value").GetInt32())];
+    }
+
+    [Fact]
     public async Task Asking_an_unknown_agent_type_names_the_known_types()
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() => _cluster.Client.GetGrain<IAgentGrain>("nosuch/1").Ask("ping", "null"));
         Assert.Contains("no agent type 'nosuch'", error.ToString(), StringComparison.Ordinal);
-        Assert.Contains("recorder, triage", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("recent, recorder, triage", error.ToString(), StringComparison.Ordinal);
     }
 
     private static string[] Seen(string agent) => RecorderAgent.Seen.TryGetValue(agent, out var queue) ? [.. queue] : [];
