@@ -10,7 +10,7 @@ public interface IAgentGrain : IGrainWithStringKey
 {
     /// <summary>
     /// Asks the agent: <paramref name="request"/> names what is asked (one of the requests the agent
-    /// type answers, or empty for its default) and <paramref name="bodyJson"/> carries the JSON body.
+    /// type answers; empty means the only one, when it answers exactly one) and <paramref name="bodyJson"/> carries the JSON body.
     /// Returns the JSON reply. Unknown requests fail with <see cref="AgentRequestException"/>.
     /// </summary>
     Task<string> Ask(string request, string bodyJson);

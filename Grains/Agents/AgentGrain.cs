@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Agents.Feed;
 using Agents.Hosting;
 using Agents.Signals;
 using Agents.Streams;
@@ -34,6 +35,8 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     private readonly AgentServiceOptions _options;
     private readonly ILogger<AgentGrain> _logger;
     private readonly TimeProvider _time;
+    private readonly LocalAgentCensus _census;
+    private bool _counted;
     private readonly HashSet<string> _recent = new(StringComparer.Ordinal);
     private Agent? _agent;
     private AgentBehavior? _behavior;
@@ -48,8 +51,10 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         AgentTypeRegistry registry,
         IOptions<AgentServiceOptions> options,
         ILogger<AgentGrain> logger,
+        LocalAgentCensus census,
         TimeProvider? time = null)
     {
+        _census = census;
         _record = record;
         _registry = registry;
         _options = options.Value;
@@ -74,10 +79,23 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         }
 
         await _agent.ActivateAsync(cancellationToken);
+        _census.Activated(_id.Type);
+        _counted = true;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) =>
-        _agent?.DeactivateAsync(cancellationToken) ?? Task.CompletedTask;
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_counted)
+        {
+            _counted = false;
+            _census.Deactivated(_id.Type);
+        }
+
+        if (_agent is { } agent)
+        {
+            await agent.DeactivateAsync(cancellationToken);
+        }
+    }
 
     public async Task<string> Ask(string request, string bodyJson)
     {
@@ -89,12 +107,20 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
                 $"Agent {_id} failed {_consecutiveAskFailures} asks in a row (last: {_lastAskFailure}); its circuit breaker refuses asks until {_breakerOpenUntil:O}.");
         }
 
+        if (string.IsNullOrEmpty(request) && behavior.Requests.Count == 1)
+        {
+            // No request named and only one answered: that one is the agent's default.
+            request = behavior.Requests.Keys.First();
+        }
+
         if (!behavior.TryGetRequest(request ?? "", out var handler))
         {
             var known = behavior.Requests.Keys.Order(StringComparer.Ordinal).ToArray();
             throw new AgentRequestException(known.Length == 0
                 ? $"Agent type '{_id.Type}' answers no requests (asked '{request}')."
-                : $"Agent type '{_id.Type}' does not answer '{request}' (it answers: {string.Join(", ", known)}).");
+                : string.IsNullOrEmpty(request)
+                    ? $"Agent type '{_id.Type}' answers several requests ({string.Join(", ", known)}); name the one to ask."
+                    : $"Agent type '{_id.Type}' does not answer '{request}' (it answers: {string.Join(", ", known)}).");
         }
 
         JsonElement body;

@@ -1,10 +1,12 @@
 using Agents.Agents;
+using Agents.Feed;
 using Agents.Roles;
 using Agents.Signals;
 using Agents.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Hosting;
@@ -70,6 +72,11 @@ public static class AgentsServiceCollectionExtensions
             sp.GetServices<AgentRoleRegistration>(),
             sp.GetRequiredService<AgentTopology>()));
         services.TryAddSingleton(sp => new SignalRoutes(sp.GetRequiredService<AgentTypeRegistry>().Topology));
+        services.TryAddSingleton(sp => new AgentCapabilities(
+            sp.GetRequiredService<AgentTypeRegistry>(), sp, sp.GetService<ILogger<AgentCapabilities>>()));
+        services.TryAddSingleton<SignalFeed>();
+        services.TryAddSingleton<SignalFeedFanOut>();
+        services.TryAddSingleton<LocalAgentCensus>();
         return services;
     }
 

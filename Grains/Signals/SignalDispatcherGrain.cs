@@ -1,4 +1,5 @@
 using Agents.Agents;
+using Agents.Feed;
 using Agents.Hosting;
 using Agents.Streams;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,8 @@ namespace Agents.Signals;
  *    waits for the oldest, which holds back the stream (back-pressure), not memory.
  *  - A signal a route cannot key (no subject, nothing at the JSON path) is dead-lettered with the
  *    reason; other routes of the same signal still get it.
+ *  - Every signal goes to the live feed of every silo (SSE, client taps) before its routes, in
+ *    stream order; followers never hold back routing (see Feed/SignalFeed.cs).
  */
 
 /// <summary>Counters of one topic's dispatcher.</summary>
@@ -40,6 +43,7 @@ public interface ISignalDispatcherGrain : IGrainWithStringKey
 [ImplicitStreamSubscription(SignalStreams.Namespace)]
 public sealed partial class SignalDispatcherGrain(
     SignalRoutes routes,
+    SignalFeedFanOut feed,
     IOptions<AgentServiceOptions> options,
     ILogger<SignalDispatcherGrain> logger) : Grain, ISignalDispatcherGrain
 {
@@ -58,6 +62,7 @@ public sealed partial class SignalDispatcherGrain(
     private async Task DispatchAsync(Signal signal)
     {
         _signals++;
+        feed.Publish(signal);
         foreach (var route in routes.For(signal.Topic))
         {
             var key = route.Key.KeyOf(signal, out var error);

@@ -100,6 +100,17 @@ public sealed class ActivationCountBasedPlacementAttribute : Attribute
 {
 }
 
+/// <summary>
+/// The grain's key is a silo address (<c>host:port@generation</c>, as <see cref="SiloAddress"/> formats it)
+/// and its one activation lives on that silo: a way to reach a given silo with an ordinary grain
+/// call (per-silo agents, fan-out to every silo). A call to a silo that is not Active fails with
+/// <c>SiloUnavailableException</c>; the grain never moves elsewhere.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = true)]
+public sealed class SiloKeyedPlacementAttribute : Attribute
+{
+}
+
 /// <summary>Activations of this grain class are placed only on silos with the given role.</summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = true)]
 public sealed class SiloRoleBasedPlacementAttribute(string role) : Attribute

@@ -22,8 +22,9 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _output = new();
     private readonly SemaphoreSlim _lineArrived = new(0);
 
-    private SiloProcess(string name, Process process, int siloPort, int gatewayPort)
+    private SiloProcess(string name, Process process, int siloPort, int gatewayPort, int apiPort)
     {
+        ApiUrl = new Uri($"http://127.0.0.1:{apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}/");
         Name = name;
         _process = process;
         SiloPort = siloPort;
@@ -35,6 +36,9 @@ public sealed class SiloProcess : IAsyncDisposable
     public int SiloPort { get; }
 
     public int GatewayPort { get; }
+
+    /// <summary>The silo's HTTP API (a free port on 127.0.0.1 unless the configuration names <c>Agents:Api:Urls</c>).</summary>
+    public Uri ApiUrl { get; }
 
     public int ProcessId => _process.Id;
 
@@ -65,13 +69,15 @@ public sealed class SiloProcess : IAsyncDisposable
         start.Environment["Agents__Networking__SiloPort"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Agents__Networking__GatewayPort"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Agents__Silo__SiloName"] = name;
+        var apiPort = FreePort();
+        start.Environment["Agents__Api__Urls"] = $"http://127.0.0.1:{apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         foreach (var (key, value) in configuration)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var silo = new SiloProcess(name, process, siloPort, gatewayPort);
+        var silo = new SiloProcess(name, process, siloPort, gatewayPort, apiPort);
         process.OutputDataReceived += (_, e) => silo.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => silo.OnLine(e.Data);
         if (!process.Start())

@@ -48,6 +48,7 @@ public static class AgentsHostingExtensions
         services.AddSingleton<SiloRuntime>();
         services.AddSingleton<IGrainFactory>(sp => sp.GetRequiredService<SiloRuntime>().GrainFactory);
         services.AddSingleton<IClusterClient>(sp => new InProcessClusterClient(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<SiloRuntime>().Catalog));
+        services.AddSingleton<IClusterStatus, ClusterStatus>();
         services.AddHostedService<SiloHostedService>();
 
         silo.AddStorageProviderKind("Memory", static (s, name, _) => s.AddMemoryGrainStorage(name));

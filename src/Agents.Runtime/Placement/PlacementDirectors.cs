@@ -131,3 +131,26 @@ public sealed class SiloRolePlacementDirector(string role, Random? random = null
         return _inner.PickSilo(context with { Candidates = matching });
     }
 }
+
+/// <summary>The silo the grain's key names (<c>host:port@generation</c>), and only that one.</summary>
+public sealed class SiloKeyedPlacementDirector : IPlacementDirector
+{
+    public SiloAddress PickSilo(PlacementContext context)
+    {
+        var key = context.GrainId.Key;
+        if (!SiloAddress.TryParse(key, out var silo))
+        {
+            throw new ArgumentException($"Grain {context.GrainId} uses silo-keyed placement, so its key must be a silo address (host:port@generation); '{key}' is not one.");
+        }
+
+        foreach (var candidate in context.Candidates)
+        {
+            if (candidate.Silo == silo)
+            {
+                return silo;
+            }
+        }
+
+        throw new SiloUnavailableException($"Grain {context.GrainId} lives only on silo {silo}, which is not an Active silo of the cluster.");
+    }
+}

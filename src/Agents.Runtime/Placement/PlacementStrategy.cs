@@ -30,6 +30,11 @@ public static class PlacementStrategy
             chosen.Add(("[ActivationCountBasedPlacement]", () => new ActivationCountPlacementDirector()));
         }
 
+        if (grainClass.GetCustomAttribute<SiloKeyedPlacementAttribute>() is not null)
+        {
+            chosen.Add(("[SiloKeyedPlacement]", () => new SiloKeyedPlacementDirector()));
+        }
+
         if (grainClass.GetCustomAttribute<SiloRoleBasedPlacementAttribute>() is { } role)
         {
             chosen.Add(($"[SiloRoleBasedPlacement(\"{role.Role}\")]", () => new SiloRolePlacementDirector(role.Role)));

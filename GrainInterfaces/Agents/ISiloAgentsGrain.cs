@@ -1,0 +1,19 @@
+using Agents.Signals;
+
+namespace Agents.Agents;
+
+/// <summary>
+/// The agents service's presence on one silo (key = the silo's address, <c>host:port@generation</c>;
+/// the grain lives on that silo): how the cluster reaches every silo's live signal feed and
+/// counts the agents active on each.
+/// </summary>
+public interface ISiloAgentsGrain : IGrainWithStringKey
+{
+    /// <summary>Hands a dispatched signal to this silo's live feed (SSE followers, client taps).</summary>
+    [OneWay]
+    Task Feed(Signal signal);
+
+    /// <summary>The agents active on this silo now, by agent type.</summary>
+    [ReadOnly]
+    Task<Dictionary<string, long>> Census();
+}

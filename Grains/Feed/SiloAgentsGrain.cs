@@ -1,0 +1,18 @@
+using Agents.Agents;
+using Agents.Signals;
+
+namespace Agents.Feed;
+
+/// <summary>The agents service on one silo, reachable by the silo's address. See <see cref="ISiloAgentsGrain"/>.</summary>
+[GrainType("silo-agents")]
+[SiloKeyedPlacement]
+public sealed class SiloAgentsGrain(SignalFeed feed, LocalAgentCensus census) : Grain, ISiloAgentsGrain
+{
+    public Task Feed(Signal signal)
+    {
+        feed.Publish(signal);
+        return Task.CompletedTask;
+    }
+
+    public Task<Dictionary<string, long>> Census() => Task.FromResult(census.Snapshot());
+}

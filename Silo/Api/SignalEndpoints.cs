@@ -1,0 +1,153 @@
+using System.Buffers;
+using System.Text.Json;
+using Agents.Feed;
+using Agents.Signals;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Agents.Silo.Api;
+
+/// <summary>
+/// <c>/api/signals</c>: publish a signal, and follow a topic (or pattern) as Server-Sent Events.
+/// </summary>
+internal static class SignalEndpoints
+{
+    public static void MapSignalEndpoints(this IEndpointRouteBuilder api)
+    {
+        api.MapPost("/signals/{topic}", PublishAsync);
+        api.MapGet("/signals/{pattern}/stream", FollowAsync);
+    }
+
+    /// <summary>
+    /// Publishes the body (JSON, may be empty) on <paramref name="topic"/>. The id and subject come
+    /// from the query (<c>id</c>, <c>subject</c>) or the CloudEvents binary-mode headers
+    /// (<c>ce-id</c>, <c>ce-subject</c>, <c>ce-source</c>, <c>ce-correlationid</c>); 202 with the id.
+    /// </summary>
+    private static async Task<IResult> PublishAsync(string topic, string? id, string? subject, HttpContext context, IClusterClient client)
+    {
+        if (!TopicPattern.IsValidTopic(topic, out var error))
+        {
+            return Problems.BadRequest($"'{topic}' is not a topic: {error}", context);
+        }
+
+        var (data, problem) = await JsonBody.ReadAsync(context);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var headers = context.Request.Headers;
+        var signal = Signal.Create(topic, data!, Header(headers, "ce-source") ?? "/api", subject ?? Header(headers, "ce-subject")) with
+        {
+            CorrelationId = Header(headers, "ce-correlationid"),
+        };
+        if ((id ?? Header(headers, "ce-id")) is { } givenId)
+        {
+            signal = signal with { Id = givenId };
+        }
+
+        try
+        {
+            await client.GetGrain<ISignalPublisherGrain>(0).Publish(signal);
+        }
+        catch (Exception failure)
+        {
+            return Problems.FromCallFailure(failure, $"Publishing on {topic}", context);
+        }
+
+        return Results.Accepted($"/api/signals/{topic}/stream", new { id = signal.Id, topic });
+    }
+
+    /// <summary>
+    /// Streams signals whose topic matches <paramref name="pattern"/> as they are dispatched: each is
+    /// an SSE message whose <c>id</c> is the signal id and whose <c>data</c> is the signal as a
+    /// CloudEvent. The first line is a comment saying what is followed; an idle stream gets a
+    /// keep-alive comment; signals dropped because the reader fell behind are reported as an
+    /// event <c>dropped</c>.
+    /// </summary>
+    private static async Task FollowAsync(string pattern, HttpContext context, SignalFeed feed, Microsoft.Extensions.Options.IOptions<ApiOptions> options)
+    {
+        if (!TopicPattern.TryParse(pattern, out var topics, out var error))
+        {
+            await Problems.BadRequest($"'{pattern}' is not a topic pattern: {error}", context).ExecuteAsync(context);
+            return;
+        }
+
+        using var subscription = feed.Subscribe(topics);
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        var cancel = context.RequestAborted;
+        var body = response.BodyWriter;
+        await WriteAsync(body, $": following {topics.Text}\n\n", cancel);
+        var reader = subscription.Reader;
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        try
+        {
+            while (!cancel.IsCancellationRequested)
+            {
+                using var keepAlive = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                keepAlive.CancelAfter(options.Value.KeepAliveEvery);
+                bool more;
+                try
+                {
+                    more = await reader.WaitToReadAsync(keepAlive.Token);
+                }
+                catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
+                {
+                    await WriteAsync(body, ": keep-alive\n\n", cancel);
+                    continue;
+                }
+
+                if (!more)
+                {
+                    return;
+                }
+
+                if (subscription.TakeDropped() is > 0 and var dropped)
+                {
+                    await WriteAsync(body, $"event: dropped\ndata: {{\"dropped\":{dropped}}}\n\n", cancel);
+                }
+
+                while (reader.TryRead(out var signal))
+                {
+                    WriteEvent(buffer, signal);
+                }
+
+                await body.WriteAsync(buffer.WrittenMemory, cancel);
+                buffer.ResetWrittenCount();
+            }
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // The follower went away.
+        }
+    }
+
+    private static void WriteEvent(ArrayBufferWriter<byte> buffer, Signal signal)
+    {
+        Append(buffer, "id: ");
+        Append(buffer, signal.Id);
+        Append(buffer, "\ndata: ");
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            CloudEventJson.Write(writer, signal);
+        }
+
+        Append(buffer, "\n\n");
+    }
+
+    private static void Append(ArrayBufferWriter<byte> buffer, string text)
+    {
+        var span = buffer.GetSpan(System.Text.Encoding.UTF8.GetMaxByteCount(text.Length));
+        buffer.Advance(System.Text.Encoding.UTF8.GetBytes(text, span));
+    }
+
+    private static async Task WriteAsync(System.IO.Pipelines.PipeWriter body, string text, CancellationToken cancel) =>
+        await body.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancel);
+
+    private static string? Header(IHeaderDictionary headers, string name) =>
+        headers.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value.ToString() : null;
+}

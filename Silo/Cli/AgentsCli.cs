@@ -1,0 +1,175 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace Agents.Silo.Cli;
+
+/// <summary>
+/// The CLI verbs of the Agents binary, talking to a running silo's HTTP API (<c>--api</c>, else
+/// <c>AGENTS_API</c>, else http://127.0.0.1:5000): <c>send</c>, <c>ask</c>, <c>tail</c>, <c>status</c>.
+/// Exit code 0 on success, 1 when the silo refused or could not be reached (the reason on stderr),
+/// 2 for a usage error.
+/// </summary>
+internal static class AgentsCli
+{
+    private static readonly string[] Verbs = ["send", "ask", "tail", "status"];
+
+    /// <summary>Whether <paramref name="args"/> start with a CLI verb (anything else runs a silo).</summary>
+    public static bool IsCliVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0], StringComparer.Ordinal);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var api = new Option<string>("--api")
+        {
+            Description = "The silo's HTTP API (default: AGENTS_API or http://127.0.0.1:5000)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTS_API") is { Length: > 0 } url ? url : "http://127.0.0.1:5000",
+            Recursive = true,
+        };
+        var root = new RootCommand("Agents: run a silo (no verb, or `run`), or talk to a running one.") { api };
+        root.Subcommands.Add(Send(api));
+        root.Subcommands.Add(Ask(api));
+        root.Subcommands.Add(Tail(api));
+        root.Subcommands.Add(Status(api));
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    private static Command Send(Option<string> api)
+    {
+        var topic = new Argument<string>("topic") { Description = "The topic, e.g. tickets.new" };
+        var json = new Argument<string>("json") { Description = "The signal's data as JSON" };
+        var subject = new Option<string?>("--subject") { Description = "What the signal is about, e.g. a customer id" };
+        var id = new Option<string?>("--id") { Description = "The signal id (default: a new one)" };
+        var command = new Command("send", "Publish a signal") { topic, json, subject, id };
+        command.SetAction((parse, cancel) => Guarded(parse, api, async client =>
+        {
+            var query = Query(("subject", parse.GetValue(subject)), ("id", parse.GetValue(id)));
+            var reply = await client.PostJsonAsync($"api/signals/{Uri.EscapeDataString(parse.GetValue(topic)!)}{query}", parse.GetValue(json)!, cancel);
+            using var accepted = JsonDocument.Parse(reply);
+            Console.WriteLine($"published {accepted.RootElement.GetProperty("id").GetString()} on {parse.GetValue(topic)}");
+        }));
+        return command;
+    }
+
+    private static Command Ask(Option<string> api)
+    {
+        var type = new Argument<string>("type") { Description = "The agent type, e.g. triage" };
+        var key = new Argument<string>("key") { Description = "The agent's key, e.g. a customer id" };
+        var json = new Argument<string>("json") { Description = "The request body as JSON", DefaultValueFactory = _ => "{}" };
+        var request = new Option<string?>("--request", "-r") { Description = "The request to ask (default: the agent's only one)" };
+        var command = new Command("ask", "Ask an agent and print its JSON reply") { type, key, json, request };
+        command.SetAction((parse, cancel) => Guarded(parse, api, async client =>
+        {
+            var path = $"api/agents/{Uri.EscapeDataString(parse.GetValue(type)!)}/{Uri.EscapeDataString(parse.GetValue(key)!)}/ask{Query(("request", parse.GetValue(request)))}";
+            var reply = await client.PostJsonAsync(path, parse.GetValue(json)!, cancel);
+            Console.WriteLine(Pretty(reply));
+        }));
+        return command;
+    }
+
+    private static Command Tail(Option<string> api)
+    {
+        var pattern = new Argument<string>("topic") { Description = "A topic or pattern: tickets.*, alerts.#, # (everything)" };
+        var count = new Option<int?>("--count", "-n") { Description = "Stop after this many signals" };
+        var command = new Command("tail", "Follow signals as they are dispatched (Ctrl+C to stop)") { pattern, count };
+        command.SetAction((parse, cancel) => Guarded(parse, api, async client =>
+        {
+            await using var stream = await client.OpenStreamAsync($"api/signals/{Uri.EscapeDataString(parse.GetValue(pattern)!)}/stream", cancel);
+            using var reader = new StreamReader(stream);
+            var left = parse.GetValue(count) ?? int.MaxValue;
+            while (left > 0 && await reader.ReadLineAsync(cancel) is { } line)
+            {
+                if (line.StartsWith("data: ", StringComparison.Ordinal) && line.Contains("\"specversion\"", StringComparison.Ordinal))
+                {
+                    var signal = Signals.CloudEventJson.Parse(line["data: ".Length..]);
+                    Console.WriteLine($"{signal.Time:HH:mm:ss.fff} {signal.Topic}{(signal.Subject is null ? "" : $" [{signal.Subject}]")} {signal.Data}");
+                    left--;
+                }
+                else if (line.StartsWith(": following", StringComparison.Ordinal))
+                {
+                    Console.Error.WriteLine(line[2..]);
+                }
+            }
+        }));
+        return command;
+    }
+
+    private static Command Status(Option<string> api)
+    {
+        var command = new Command("status", "Show the cluster's silos and agent types");
+        command.SetAction((parse, cancel) => Guarded(parse, api, async client =>
+        {
+            using var cluster = JsonDocument.Parse(await client.GetAsync("api/cluster", cancel));
+            using var agents = JsonDocument.Parse(await client.GetAsync("api/agents", cancel));
+            var silos = new Table().Title("silos").AddColumns("address", "name", "status", "role", "agents");
+            foreach (var silo in cluster.RootElement.GetProperty("silos").EnumerateArray())
+            {
+                silos.AddRow(
+                    Markup.Escape(silo.GetProperty("address").GetString()! + (silo.GetProperty("isLocal").GetBoolean() ? " *" : "")),
+                    Markup.Escape(silo.GetProperty("name").GetString() ?? ""),
+                    Markup.Escape(silo.GetProperty("status").GetString() ?? ""),
+                    Markup.Escape(silo.GetProperty("role").GetString() ?? ""),
+                    silo.GetProperty("agents").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            var types = new Table().Title("agent types").AddColumns("type", "role", "active", "handles", "answers");
+            foreach (var type in agents.RootElement.GetProperty("types").EnumerateArray())
+            {
+                types.AddRow(
+                    Markup.Escape(type.GetProperty("type").GetString()!),
+                    Markup.Escape(type.GetProperty("role").GetString() ?? "code"),
+                    type.GetProperty("active").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Markup.Escape(string.Join(", ", type.GetProperty("topics").EnumerateArray().Select(t => t.GetString()))),
+                    Markup.Escape(string.Join(", ", type.GetProperty("requests").EnumerateObject().Select(r => r.Name))));
+            }
+
+            AnsiConsole.Write(silos);
+            AnsiConsole.Write(types);
+        }));
+        return command;
+    }
+
+    private static async Task<int> Guarded(ParseResult parse, Option<string> api, Func<ApiClient, Task> run)
+    {
+        var url = parse.GetValue(api)!;
+        if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var baseAddress))
+        {
+            Console.Error.WriteLine($"agents: --api '{url}' is not a URL (e.g. http://127.0.0.1:5000).");
+            return 2;
+        }
+
+        using var client = new ApiClient(baseAddress);
+        try
+        {
+            await run(client);
+            return 0;
+        }
+        catch (CliException error)
+        {
+            Console.Error.WriteLine($"agents: {error.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            return 0;
+        }
+    }
+
+    private static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var present = parameters.Where(p => p.Value is not null).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToArray();
+        return present.Length == 0 ? "" : "?" + string.Join('&', present);
+    }
+
+    private static string Pretty(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return JsonSerializer.Serialize(document.RootElement, new JsonSerializerOptions { WriteIndented = true });
+        }
+        catch (JsonException)
+        {
+            return json;
+        }
+    }
+}

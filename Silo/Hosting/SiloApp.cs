@@ -1,0 +1,61 @@
+using Agents.Agents;
+using Agents.Hosting;
+using Agents.Runtime.Hosting;
+using Agents.Silo.Api;
+using Agents.Silo.Demo;
+using Agents.SupportDesk;
+using Agents.Topology;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Agents.Silo.Hosting;
+
+/// <summary>
+/// The silo process: the engine (providers from configuration), the agents service with the
+/// topology file (<c>Agents:Service:TopologyFile</c>, agents.yaml beside the binary by default),
+/// and the HTTP/SSE API with the dashboard.
+/// </summary>
+internal static partial class SiloApp
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            // appsettings.json and agents.yaml ship beside the binary; relative paths in them (data/)
+            // resolve against the directory the silo is started from.
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+            builder.UseAgentsSilo(silo => silo.AddAdoNetProviders());
+            builder.Services.AddAgentsService(builder.Configuration, agents => agents.AddAgent<TriageAgent>(TriageAgent.TypeName));
+            builder.Services.AddDemoWorkload(builder.Configuration);
+            var api = builder.AddAgentsApi();
+            var app = builder.Build();
+
+            // The topology is checked now, so a bad file stops start-up instead of failing the first signal.
+            var registry = app.Services.GetRequiredService<AgentTypeRegistry>();
+            app.MapAgentsApi();
+            app.Lifetime.ApplicationStarted.Register(() => Announce(app, registry, api));
+            // RunAsync stops the silo gracefully on Ctrl+C / SIGTERM, then disposes the host.
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception error) when (error is AgentsConfigurationException or OptionsValidationException or TopologyException)
+        {
+            Console.Error.WriteLine($"agents: configuration error: {error.Message}");
+            return 1;
+        }
+    }
+
+    private static void Announce(WebApplication app, AgentTypeRegistry registry, ApiOptions api)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Agents.Silo");
+        var urls = api.Enabled
+            ? app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []
+            : [];
+        LogReady(logger, registry.TypeNames.Count, string.Join(", ", registry.TypeNames), registry.Topology.Routes.Count,
+            urls.Count == 0 ? "off" : string.Join(", ", urls.Select(u => $"{u}/ (dashboard), {u}/api")));
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "agents: silo ready with {Types} agent types ({Names}) and {Routes} routes; HTTP API: {Urls}")]
+    private static partial void LogReady(ILogger logger, int types, string names, int routes, string urls);
+}
