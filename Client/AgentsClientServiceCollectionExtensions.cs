@@ -11,7 +11,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class AgentsClientServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="IClusterClient"/> (and <see cref="IGrainFactory"/>), connected to the cluster when
+    /// Adds <see cref="IAgentsClient"/>, <see cref="IClusterClient"/> and <see cref="IGrainFactory"/>, connected to the cluster when
     /// the host starts. Options come from configuration section <c>Agents:Client</c>, then
     /// <paramref name="configure"/>; transport settings (TLS, frame size, timeouts) from <c>Agents:Networking</c>.
     /// Register an <c>IMembershipTable</c> too to find gateways from the cluster's table.
@@ -32,6 +32,7 @@ public static class AgentsClientServiceCollectionExtensions
         services.TryAddSingleton<GatewayClusterClient>();
         services.TryAddSingleton<IClusterClient>(sp => sp.GetRequiredService<GatewayClusterClient>());
         services.TryAddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GatewayClusterClient>());
+        services.TryAddSingleton<IAgentsClient, AgentsClient>();
         services.AddHostedService<AgentsClientHostedService>();
         return services;
     }

@@ -18,9 +18,9 @@ public sealed record AgentCapability
 
     /// <summary>The topic patterns its signal handlers match, in declaration order (the first matching handler runs).</summary>
     [Id(2)]
-    public required IReadOnlyList<string> Topics { get; init; }
+    public required string[] Topics { get; init; }
 
     /// <summary>The requests it answers, by name, with their descriptions (empty when the agent gave none).</summary>
     [Id(3)]
-    public required IReadOnlyDictionary<string, string> Requests { get; init; }
+    public required Dictionary<string, string> Requests { get; init; }
 }

@@ -32,6 +32,7 @@ public sealed record DeadLetter
 /// The cluster's dead-letter list (one grain, key <c>all</c>): the most recent signals that agents
 /// failed to handle after their retries, kept durably and bounded.
 /// </summary>
+[DefaultGrainType("dead-letters")]
 public interface IDeadLetterGrain : IGrainWithStringKey
 {
     Task Add(DeadLetter letter);

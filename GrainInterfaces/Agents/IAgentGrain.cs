@@ -6,6 +6,7 @@ namespace Agents.Agents;
 /// The grain every agent lives in (grain type <c>agent</c>, key <see cref="AgentId.GrainKey"/>).
 /// Callers normally go through <c>IAgentsClient</c> or an agent's context rather than this interface.
 /// </summary>
+[DefaultGrainType("agent")]
 public interface IAgentGrain : IGrainWithStringKey
 {
     /// <summary>
@@ -70,7 +71,3 @@ public sealed record AgentSnapshot
     [Id(6)]
     public string State { get; init; } = "null";
 }
-
-/// <summary>An ask the agent cannot answer: the request is unknown or its body is not what the request takes.</summary>
-[GenerateSerializer]
-public sealed class AgentRequestException(string message, Exception? inner = null) : AgentsException(message, inner);

@@ -7,6 +7,7 @@ namespace Agents.Agents;
 /// the grain lives on that silo): how the cluster reaches every silo's live signal feed and
 /// counts the agents active on each.
 /// </summary>
+[DefaultGrainType("silo-agents")]
 public interface ISiloAgentsGrain : IGrainWithStringKey
 {
     /// <summary>Hands a dispatched signal to this silo's live feed (SSE followers, client taps).</summary>

@@ -91,3 +91,22 @@ public static class CloudEventJson
     private static string? Optional(JsonElement cloudEvent, string name) =>
         cloudEvent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
+
+/// <summary>System.Text.Json reads and writes signals as CloudEvents JSON, payload inline (see <see cref="CloudEventJson"/>).</summary>
+public sealed class SignalJsonConverter : System.Text.Json.Serialization.JsonConverter<Signal>
+{
+    public override Signal Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        using var document = JsonDocument.ParseValue(ref reader);
+        try
+        {
+            return CloudEventJson.Read(document.RootElement);
+        }
+        catch (FormatException error)
+        {
+            throw new JsonException(error.Message, error);
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, Signal value, JsonSerializerOptions options) => CloudEventJson.Write(writer, value);
+}

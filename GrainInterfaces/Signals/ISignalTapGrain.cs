@@ -6,6 +6,7 @@ namespace Agents.Signals;
 /// sees every signal dispatched in the cluster after <see cref="Open"/> returned. It closes itself
 /// when nobody polled it for a minute.
 /// </summary>
+[DefaultGrainType("signal-tap")]
 public interface ISignalTapGrain : IGrainWithGuidKey
 {
     /// <summary>Starts following topics matching <paramref name="topicPattern"/> (e.g. <c>tickets.*</c>, <c>#</c>).</summary>

@@ -9,6 +9,7 @@ namespace Agents.Signals;
 /// </summary>
 [GenerateSerializer]
 [Immutable]
+[System.Text.Json.Serialization.JsonConverter(typeof(SignalJsonConverter))]
 public sealed record Signal
 {
     /// <summary>Unique id (CloudEvents <c>id</c>); consumers dedupe by it.</summary>

@@ -283,7 +283,3 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     [LoggerMessage(4103, LogLevel.Warning, "Agent {Agent} failed {Failures} asks in a row; its circuit breaker refuses asks for {OpenFor}")]
     private static partial void LogBreakerOpened(ILogger logger, AgentId agent, int failures, TimeSpan openFor);
 }
-
-/// <summary>An agent refuses calls for now (its circuit breaker is open).</summary>
-[GenerateSerializer]
-public sealed class AgentUnavailableException(string message, Exception? inner = null) : AgentsException(message, inner);

@@ -85,15 +85,3 @@ public sealed class AgentTypeRegistry
         throw AgentTypeNotFoundException.For(type, TypeNames);
     }
 }
-
-/// <summary>No agent type has this name.</summary>
-[GenerateSerializer]
-public sealed class AgentTypeNotFoundException(string message, Exception? inner = null) : AgentsException(message, inner)
-{
-    /// <summary>The error for an unknown <paramref name="type"/>, listing the known ones.</summary>
-    public static AgentTypeNotFoundException For(string type, IEnumerable<string> known) =>
-        new($"There is no agent type '{type}' (known types: {string.Join(", ", known)}).") { AgentType = type };
-
-    [Id(0)]
-    public string? AgentType { get; set; }
-}

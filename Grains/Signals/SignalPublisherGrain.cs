@@ -4,12 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace Agents.Signals;
 
-/// <summary>Publishes signals for callers outside grains (the HTTP API, clients): a stateless worker on every silo.</summary>
-public interface ISignalPublisherGrain : IGrainWithIntegerKey
-{
-    Task Publish(Signal signal);
-}
-
 /// <summary>Puts a signal on its topic's stream from a grain context.</summary>
 [GrainType("signal-publisher")]
 [StatelessWorker]

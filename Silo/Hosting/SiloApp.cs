@@ -26,7 +26,7 @@ internal static partial class SiloApp
             // resolve against the directory the silo is started from.
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
             builder.UseAgentsSilo(silo => silo.AddAdoNetProviders());
-            builder.Services.AddAgentsService(builder.Configuration, agents => agents.AddAgent<TriageAgent>(TriageAgent.TypeName));
+            builder.Services.AddAgentsService(builder.Configuration, agents => agents.AddSupportDesk());
             builder.Services.AddDemoWorkload(builder.Configuration);
             var api = builder.AddAgentsApi();
             var app = builder.Build();

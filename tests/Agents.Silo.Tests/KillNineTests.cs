@@ -12,6 +12,7 @@ namespace Agents.Silo.Tests;
 /// Three real Agents.Silo processes on 127.0.0.1 form a cluster through PostgreSQL; one is killed
 /// with SIGKILL under a steady load of calls that write state.
 /// </summary>
+[Collection(SiloProcessCollection.Name)]
 public sealed class KillNineTests(ITestOutputHelper output)
 {
     private const int Writers = 12;

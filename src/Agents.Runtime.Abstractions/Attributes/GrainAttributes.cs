@@ -32,6 +32,17 @@ public sealed class GrainTypeAttribute(string grainType) : Attribute
     public string GrainType { get; } = grainType;
 }
 
+/// <summary>
+/// The grain type <c>GetGrain&lt;T&gt;(key)</c> means for this interface when the process has no
+/// grain class implementing it: how a client that references only the grain interfaces (not the
+/// grain classes) reaches them. A loaded implementing class still decides where there is one.
+/// </summary>
+[AttributeUsage(AttributeTargets.Interface, Inherited = false)]
+public sealed class DefaultGrainTypeAttribute(string grainType) : Attribute
+{
+    public string GrainType { get; } = grainType;
+}
+
 /// <summary>How long an idle activation of this grain class is kept before collection.</summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = true)]
 public sealed class CollectionAgeLimitAttribute(string ageLimit) : Attribute

@@ -104,6 +104,8 @@ public sealed class GrainTypeRegistry
         return implementations.Length switch
         {
             1 => new InterfaceBinding(descriptor, implementations[0].GrainType, null),
+            0 when descriptor.InterfaceType.GetCustomAttribute<DefaultGrainTypeAttribute>() is { } named =>
+                new InterfaceBinding(descriptor, new GrainType(named.GrainType), null),
             0 => new InterfaceBinding(descriptor, default, $"No grain class implements {name}. Is the project with the grain class referenced by the silo?"),
             _ => new InterfaceBinding(descriptor, default,
                 $"{name} is implemented by several grain classes ({string.Join(", ", implementations.Select(c => c.GrainClass.Name))}); " +
@@ -116,7 +118,9 @@ public sealed class GrainTypeRegistry
 
     /// <summary>Whether grains of <paramref name="grainType"/> implement <paramref name="interfaceType"/>.</summary>
     public bool Implements(GrainType grainType, Type interfaceType) =>
-        _classes.TryGetValue(grainType, out var info) && info.Descriptor.Interfaces.Contains(interfaceType);
+        _classes.TryGetValue(grainType, out var info)
+            ? info.Descriptor.Interfaces.Contains(interfaceType)
+            : interfaceType.GetCustomAttribute<DefaultGrainTypeAttribute>()?.GrainType == grainType.Value;
 
     /// <summary>
     /// The classes <c>GetGrain&lt;T&gt;</c> may mean: those implementing <paramref name="grainInterface"/>,

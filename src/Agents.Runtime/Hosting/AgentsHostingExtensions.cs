@@ -53,5 +53,8 @@ public static class AgentsHostingExtensions
 
         silo.AddStorageProviderKind("Memory", static (s, name, _) => s.AddMemoryGrainStorage(name));
         silo.AddStreamProviderKind("Memory", static (s, name, _) => s.AddMemoryStreams(name));
+        // A cluster of one whose table lives in this process: the silo listens on its silo and
+        // gateway ports, so clients (the SDK) can connect to a single dev silo.
+        silo.AddClusteringProviderKind("InMemory", static (s, _) => s.UseClustering(static sp => new Agents.Runtime.Membership.InMemoryMembershipTable(sp.GetService<TimeProvider>())));
     }
 }

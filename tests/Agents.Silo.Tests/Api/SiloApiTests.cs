@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Agents.Silo.Tests.Api;
+
+/// <summary>The Silo binary's HTTP API against a real silo process: answers, and a problem+json for every error.</summary>
+[Collection(SiloProcessCollection.Name)]
+public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApiFixture>
+{
+    private HttpClient Http => fixture.Http;
+
+    [Fact]
+    public async Task A_ticket_published_over_http_reaches_the_customers_triage_agent_which_answers_asks()
+    {
+        var customer = $"api-{Guid.NewGuid():N}"[..12];
+        var published = await Http.PostAsync($"api/signals/tickets.new?subject={customer}", Json(new { id = "T-1", customer, priority = "high", text = "site down" }));
+        Assert.Equal(HttpStatusCode.Accepted, published.StatusCode);
+        var accepted = await published.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(string.IsNullOrEmpty(accepted.GetProperty("id").GetString()));
+
+        JsonElement summary = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            var reply = await Http.PostAsync($"api/agents/triage/{customer}/ask/summary", Json(new { }));
+            summary = await reply.Content.ReadFromJsonAsync<JsonElement>();
+            return reply.IsSuccessStatusCode && summary.GetProperty("total").GetInt32() == 1;
+        }, "the triage agent counted the ticket", TimeSpan.FromSeconds(15));
+        Assert.Equal(1, summary.GetProperty("urgent").GetInt32());
+
+        var described = await Http.GetFromJsonAsync<JsonElement>($"api/agents/triage/{customer}");
+        Assert.Equal("triage", described.GetProperty("type").GetString());
+        Assert.Equal(1, described.GetProperty("signalsHandled").GetInt64());
+        Assert.Equal(1, described.GetProperty("state").GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Agent_types_and_the_cluster_are_listed()
+    {
+        var agents = await Http.GetFromJsonAsync<JsonElement>("api/agents");
+        var triage = agents.GetProperty("types").EnumerateArray().Single(t => t.GetProperty("type").GetString() == "triage");
+        Assert.Equal(["triaged.*"], triage.GetProperty("topics").EnumerateArray().Select(t => t.GetString()));
+        Assert.True(triage.GetProperty("requests").TryGetProperty("summary", out _));
+        Assert.Equal("router", agents.GetProperty("types").EnumerateArray().Single(t => t.GetProperty("type").GetString() == "intake").GetProperty("role").GetString());
+
+        var cluster = await Http.GetFromJsonAsync<JsonElement>("api/cluster");
+        var silo = Assert.Single(cluster.GetProperty("silos").EnumerateArray());
+        Assert.Equal("Active", silo.GetProperty("status").GetString());
+        Assert.True(silo.GetProperty("isLocal").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Followers_over_sse_get_published_signals_in_order()
+    {
+        var topic = $"sse.t{Guid.NewGuid():N}"[..16];
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/signals/{topic.Split('.')[0]}.%23/stream");
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.StartsWith(": following sse.#", await reader.ReadLineAsync());
+
+        var sent = new List<string>();
+        for (var i = 0; i < 40; i++)
+        {
+            var reply = await Http.PostAsync($"api/signals/{topic}?id=s-{i:00}", Json(new { n = i }));
+            Assert.Equal(HttpStatusCode.Accepted, reply.StatusCode);
+            sent.Add($"s-{i:00}");
+        }
+
+        var received = new List<(string Id, int N)>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (received.Count < sent.Count && await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                using var cloudEvent = JsonDocument.Parse(line["data: ".Length..]);
+                var root = cloudEvent.RootElement;
+                Assert.Equal(topic, root.GetProperty("type").GetString());
+                received.Add((root.GetProperty("id").GetString()!, root.GetProperty("data").GetProperty("n").GetInt32()));
+            }
+        }
+
+        Assert.Equal(sent, received.Select(r => r.Id));
+        Assert.Equal(Enumerable.Range(0, 40), received.Select(r => r.N));
+    }
+
+    [Fact]
+    public async Task An_unroutable_ticket_is_dead_lettered_with_the_reason_and_visible_through_the_api()
+    {
+        var id = $"no-customer-{Guid.NewGuid():N}";
+        Assert.Equal(HttpStatusCode.Accepted, (await Http.PostAsync($"api/signals/tickets.new?id={id}", Json(new { text = "who am I" }))).StatusCode);
+
+        await Eventually.HoldsAsync(async () =>
+        {
+            var letters = await Http.GetFromJsonAsync<JsonElement>("api/dead-letters?max=1000");
+            return letters.EnumerateArray().Any(l => l.GetProperty("signal").GetProperty("id").GetString() == id
+                && l.GetProperty("errorMessage").GetString()!.Contains("$.customer", StringComparison.Ordinal));
+        }, "the unroutable ticket is in the dead letters, naming the key rule", TimeSpan.FromSeconds(15));
+    }
+
+    public static TheoryData<string, string, string?, HttpStatusCode, string> ErrorCases => new()
+    {
+        { "POST", "api/agents/triag/alice/ask", "{}", HttpStatusCode.NotFound, "no agent type 'triag'" },
+        { "GET", "api/agents/nobody/alice", null, HttpStatusCode.NotFound, "no agent type 'nobody'" },
+        { "POST", "api/agents/triage/alice/ask/summary", "{\"a\": }", HttpStatusCode.BadRequest, "line 1, column 7" },
+        { "POST", "api/agents/triage/alice/ask/refund", "{}", HttpStatusCode.BadRequest, "does not answer 'refund'" },
+        { "POST", "api/agents/triage/alice/ask", "{}", HttpStatusCode.BadRequest, "name the one to ask" },
+        { "POST", "api/agents/triage/alice/ask/close", "{\"ticket\": \"T-404\"}", HttpStatusCode.BadRequest, "no open ticket 'T-404'" },
+        { "POST", "api/agents/recent/alerts/ask/recent", "{\"topic\": \"a..b\"}", HttpStatusCode.InternalServerError, "failed" },
+        { "POST", "api/signals/bad..topic", "{}", HttpStatusCode.BadRequest, "'bad..topic' is not a topic" },
+        { "POST", "api/signals/tickets.new", "{\"customer\": ", HttpStatusCode.BadRequest, "not valid JSON" },
+        { "POST", "api/signals/tickets.new", "{\"text\": \"" + new string('x', 5000) + "\"}", HttpStatusCode.RequestEntityTooLarge, "larger than 4096 bytes" },
+        { "GET", "api/signals/a.%23.b/stream", null, HttpStatusCode.BadRequest, "is not a topic pattern" },
+        { "GET", "api/dead-letters?max=-1", null, HttpStatusCode.BadRequest, "max must be 0 or more" },
+        { "GET", "api/nothing-here", null, HttpStatusCode.NotFound, "Nothing is served at GET /api/nothing-here" },
+        { "DELETE", "api/agents", null, HttpStatusCode.MethodNotAllowed, "DELETE is not allowed" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ErrorCases))]
+    public async Task Every_error_is_a_problem_json_that_says_what_is_wrong(string method, string path, string? body, HttpStatusCode status, string detail)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.Contains(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_agent_that_keeps_failing_asks_trips_its_breaker_and_says_so()
+    {
+        var key = $"breaker-{Guid.NewGuid():N}"[..16];
+        for (var i = 0; i < 3; i++)
+        {
+            var failed = await Http.PostAsync($"api/agents/recent/{key}/ask/recent", Json(new { topic = "a..b" }));
+            Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        }
+
+        var refused = await Http.PostAsync($"api/agents/recent/{key}/ask/recent", Json(new { }));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Contains("circuit breaker", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
+}
