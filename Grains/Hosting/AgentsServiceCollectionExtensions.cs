@@ -5,6 +5,7 @@ using Agents.Topology;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Hosting;
@@ -49,7 +50,8 @@ public sealed class AgentsServiceBuilder
 public static class AgentsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the agents service: the agent grain, signal routing and dead letters, with settings from
+    /// Adds the agents service: the agent grain, signal routing, dead letters, the built-in roles (router, sink)
+    /// and <see cref="AgentCapabilities"/>, with settings from
     /// <c>Agents:Service</c>. The topology comes from <see cref="AgentsServiceBuilder.UseTopology"/>,
     /// else from <see cref="AgentServiceOptions.TopologyFile"/>, else it is empty (code agents, no routes).
     /// </summary>
@@ -62,6 +64,7 @@ public static class AgentsServiceCollectionExtensions
             .Validate(o => !o.Validate().Any(), "invalid")
             .Services.AddSingleton<IValidateOptions<AgentServiceOptions>, AgentServiceOptionsValidator>();
         var builder = new AgentsServiceBuilder(services);
+        builder.AddRole(BuiltInRoles.Router, (_, definition) => new RouterAgent(definition));
         builder.AddRole(BuiltInRoles.Sink, (_, definition) => new SinkAgent(definition));
         configure?.Invoke(builder);
         services.TryAddSingleton(sp => LoadTopology(sp));
@@ -70,6 +73,8 @@ public static class AgentsServiceCollectionExtensions
             sp.GetServices<AgentRoleRegistration>(),
             sp.GetRequiredService<AgentTopology>()));
         services.TryAddSingleton(sp => new SignalRoutes(sp.GetRequiredService<AgentTypeRegistry>().Topology));
+        services.TryAddSingleton(sp => new AgentCapabilities(
+            sp.GetRequiredService<AgentTypeRegistry>(), sp, sp.GetService<ILogger<AgentCapabilities>>()));
         return services;
     }
 
