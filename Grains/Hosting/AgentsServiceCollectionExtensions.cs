@@ -50,8 +50,8 @@ public sealed class AgentsServiceBuilder
 public static class AgentsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the agents service: the agent grain, signal routing, dead letters, the built-in roles (router, sink)
-    /// and <see cref="AgentCapabilities"/>, with settings from
+    /// Adds the agents service: the agent grain, signal routing, dead letters, the built-in roles (router,
+    /// aggregator, sink) and <see cref="AgentCapabilities"/>, with settings from
     /// <c>Agents:Service</c>. The topology comes from <see cref="AgentsServiceBuilder.UseTopology"/>,
     /// else from <see cref="AgentServiceOptions.TopologyFile"/>, else it is empty (code agents, no routes).
     /// </summary>
@@ -65,6 +65,7 @@ public static class AgentsServiceCollectionExtensions
             .Services.AddSingleton<IValidateOptions<AgentServiceOptions>, AgentServiceOptionsValidator>();
         var builder = new AgentsServiceBuilder(services);
         builder.AddRole(BuiltInRoles.Router, (_, definition) => new RouterAgent(definition));
+        builder.AddRole(BuiltInRoles.Aggregator, (_, definition) => new AggregatorAgent(definition));
         builder.AddRole(BuiltInRoles.Sink, (_, definition) => new SinkAgent(definition));
         configure?.Invoke(builder);
         services.TryAddSingleton(sp => LoadTopology(sp));
