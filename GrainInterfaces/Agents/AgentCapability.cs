@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Agents.Agents;
 
 /// <summary>
@@ -18,9 +20,12 @@ public sealed record AgentCapability
 
     /// <summary>The topic patterns its signal handlers match, in declaration order (the first matching handler runs).</summary>
     [Id(2)]
-    public required IReadOnlyList<string> Topics { get; init; }
+    public required ImmutableArray<string> Topics { get; init; }
 
-    /// <summary>The requests it answers, by name, with their descriptions (empty when the agent gave none).</summary>
+    /// <summary>
+    /// The requests it answers, by name, with their descriptions (empty when the agent gave none). To cross the wire the
+    /// dictionary must be a <see cref="Dictionary{TKey, TValue}"/> (what <c>AgentCapabilities</c> builds).
+    /// </summary>
     [Id(3)]
     public required IReadOnlyDictionary<string, string> Requests { get; init; }
 }

@@ -62,7 +62,7 @@ public sealed partial class AgentCapabilities
             {
                 Type = type,
                 Role = registry.RoleOf(type),
-                Topics = behavior.Topics,
+                Topics = [.. behavior.Topics],
                 Requests = behavior.Requests.ToDictionary(r => r.Key, r => r.Value ?? "", StringComparer.Ordinal),
             });
         }

@@ -1,4 +1,5 @@
 using Agents.Agents;
+using Agents.Llm;
 using Agents.Roles;
 using Agents.Signals;
 using Agents.Topology;
@@ -50,8 +51,8 @@ public sealed class AgentsServiceBuilder
 public static class AgentsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the agents service: the agent grain, signal routing, dead letters, the built-in roles (router,
-    /// aggregator, sink) and <see cref="AgentCapabilities"/>, with settings from
+    /// Adds the agents service: the agent grain, signal routing, dead letters, the built-in roles (llm, router,
+    /// aggregator, sink), <see cref="AgentCapabilities"/> and the LLM providers (<c>Agents:Llm</c>), with settings from
     /// <c>Agents:Service</c>. The topology comes from <see cref="AgentsServiceBuilder.UseTopology"/>,
     /// else from <see cref="AgentServiceOptions.TopologyFile"/>, else it is empty (code agents, no routes).
     /// </summary>
@@ -64,6 +65,7 @@ public static class AgentsServiceCollectionExtensions
             .Validate(o => !o.Validate().Any(), "invalid")
             .Services.AddSingleton<IValidateOptions<AgentServiceOptions>, AgentServiceOptionsValidator>();
         var builder = new AgentsServiceBuilder(services);
+        builder.AddRole(BuiltInRoles.Llm, (_, definition) => new LlmAgent(definition));
         builder.AddRole(BuiltInRoles.Router, (_, definition) => new RouterAgent(definition));
         builder.AddRole(BuiltInRoles.Aggregator, (_, definition) => new AggregatorAgent(definition));
         builder.AddRole(BuiltInRoles.Sink, (_, definition) => new SinkAgent(definition));
@@ -76,6 +78,9 @@ public static class AgentsServiceCollectionExtensions
         services.TryAddSingleton(sp => new SignalRoutes(sp.GetRequiredService<AgentTypeRegistry>().Topology));
         services.TryAddSingleton(sp => new AgentCapabilities(
             sp.GetRequiredService<AgentTypeRegistry>(), sp, sp.GetService<ILogger<AgentCapabilities>>()));
+        // The llm role's models; without an Agents:Llm section the default is the offline model. An application that
+        // registered ILlmProviders itself keeps its own.
+        services.AddAgentsLlm(configuration);
         return services;
     }
 
