@@ -27,6 +27,9 @@ public sealed class AgentContext
 
     public ILogger Logger { get; }
 
+    /// <summary>The silo's clock (a test may replace it); use it rather than <see cref="DateTimeOffset.UtcNow"/> so timing is testable.</summary>
+    public TimeProvider Time => _grain.Time;
+
     /// <summary>The signal being handled, when a handler runs.</summary>
     public Signal? CurrentSignal { get; internal set; }
 
@@ -61,4 +64,7 @@ public sealed class AgentContext
     /// <summary>Runs <paramref name="callback"/> on the agent's turn every <paramref name="period"/> while it is active.</summary>
     public IDisposable RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period) =>
         _grain.RegisterAgentTimer(callback, dueTime, period);
+
+    /// <summary>Keeps the agent active for at least <paramref name="duration"/> even when idle, e.g. so that a timer it set can fire.</summary>
+    public void DelayDeactivation(TimeSpan duration) => _grain.DelayAgentDeactivation(duration);
 }

@@ -64,6 +64,8 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
 
     internal IGrainFactory AgentFactory => GrainFactory;
 
+    internal TimeProvider Time => _time;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = AgentId.FromGrainKey(this.GetPrimaryKeyString());
@@ -256,6 +258,8 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
 
     internal IDisposable RegisterAgentTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period) =>
         RegisterGrainTimer(callback, dueTime, period);
+
+    internal void DelayAgentDeactivation(TimeSpan duration) => DelayDeactivation(duration);
 
     private (Agent Agent, AgentBehavior Behavior) Attached() =>
         _agent is { } agent && _behavior is { } behavior ? (agent, behavior) : throw new InvalidOperationException($"Agent {_id} is not activated.");

@@ -1,5 +1,6 @@
 using Agents.Agents;
 using Agents.Feed;
+using Agents.Llm;
 using Agents.Roles;
 using Agents.Signals;
 using Agents.Topology;
@@ -51,7 +52,8 @@ public sealed class AgentsServiceBuilder
 public static class AgentsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the agents service: the agent grain, signal routing and dead letters, with settings from
+    /// Adds the agents service: the agent grain, signal routing, dead letters, the built-in roles (llm, router,
+    /// aggregator, sink), <see cref="AgentCapabilities"/> and the LLM providers (<c>Agents:Llm</c>), with settings from
     /// <c>Agents:Service</c>. The topology comes from <see cref="AgentsServiceBuilder.UseTopology"/>,
     /// else from <see cref="AgentServiceOptions.TopologyFile"/>, else it is empty (code agents, no routes).
     /// </summary>
@@ -64,6 +66,9 @@ public static class AgentsServiceCollectionExtensions
             .Validate(o => !o.Validate().Any(), "invalid")
             .Services.AddSingleton<IValidateOptions<AgentServiceOptions>, AgentServiceOptionsValidator>();
         var builder = new AgentsServiceBuilder(services);
+        builder.AddRole(BuiltInRoles.Llm, (_, definition) => new LlmAgent(definition));
+        builder.AddRole(BuiltInRoles.Router, (_, definition) => new RouterAgent(definition));
+        builder.AddRole(BuiltInRoles.Aggregator, (_, definition) => new AggregatorAgent(definition));
         builder.AddRole(BuiltInRoles.Sink, (_, definition) => new SinkAgent(definition));
         configure?.Invoke(builder);
         services.TryAddSingleton(sp => LoadTopology(sp));
@@ -77,6 +82,9 @@ public static class AgentsServiceCollectionExtensions
         services.TryAddSingleton<SignalFeed>();
         services.TryAddSingleton<SignalFeedFanOut>();
         services.TryAddSingleton<LocalAgentCensus>();
+        // The llm role's models; without an Agents:Llm section the default is the offline model. An application that
+        // registered ILlmProviders itself keeps its own.
+        services.AddAgentsLlm(configuration);
         return services;
     }
 

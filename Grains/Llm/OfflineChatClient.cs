@@ -9,8 +9,14 @@
  * 2. Else, when tools are offered (AIFunctionDeclaration in ChatOptions.Tools, ToolMode not None) and the question mentions one
  *    -> a tool call. "Mentions" (case-insensitive): the question contains the tool's name, or the name with '-' and '_' removed,
  *    or with them turned into spaces. The first offered tool that matches wins. The reply is "[offline model] Calling tool {name}."
- *    plus a FunctionCallContent with CallId "offline-call-{number of messages}" and arguments: when the tool's JSON schema has
- *    exactly one required property and it is a string, {that property: question}; otherwise {"question": question}.
+ *    plus a FunctionCallContent with CallId "offline-call-{number of messages}" and arguments:
+ *    a. when the tool's JSON schema has exactly one required property and it is a string, {that property: question};
+ *    b. else, when the question names one or more of the schema's string properties followed by a value ("key A-17",
+ *       "key: A-17", "key=A-17"; the value is a run of letters, digits and _ - . @ / starting with a letter or digit,
+ *       trailing dots dropped, quotes around it allowed), those properties with those values, plus {"question": question}
+ *       for every object-typed property (so a tool taking { key, body } gets its key from the text and the question as its
+ *       body);
+ *    c. otherwise {"question": question}.
  *    FinishReason ToolCalls.
  * 3. Else -> "[offline model] You said: {question}", the question cut to 500 characters (plus "…" when cut); no user message
  *    reads as an empty question.
@@ -19,6 +25,7 @@
  */
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.AI;
 
 namespace Agents.Llm;
@@ -147,10 +154,61 @@ public sealed class OfflineChatClient : IChatClient
             return new Dictionary<string, object?>(StringComparer.Ordinal) { [name] = question };
         }
 
+        if (NamedArguments(schema, question) is { } named)
+        {
+            return named;
+        }
+
         return new Dictionary<string, object?>(StringComparer.Ordinal) { ["question"] = question };
     }
 
-    private static bool IsString(JsonElement property)
+    /// <summary>Rule 2b: the string properties the question names with a value, plus the question for object properties; null when it names none.</summary>
+    private static Dictionary<string, object?>? NamedArguments(JsonElement schema, string question)
+    {
+        if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var arguments = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var property in properties.EnumerateObject())
+        {
+            if (IsString(property.Value) && ValueNamed(question, property.Name) is { } value)
+            {
+                arguments[property.Name] = value;
+            }
+        }
+
+        if (arguments.Count == 0)
+        {
+            return null;
+        }
+
+        foreach (var property in properties.EnumerateObject())
+        {
+            if (IsOfType(property.Value, "object"))
+            {
+                arguments[property.Name] = new Dictionary<string, object?>(StringComparer.Ordinal) { ["question"] = question };
+            }
+        }
+
+        return arguments;
+    }
+
+    /// <summary>The value written after the word <paramref name="name"/> in <paramref name="text"/> ("key A-17", "key: A-17", "key=A-17").</summary>
+    private static string? ValueNamed(string text, string name)
+    {
+        var match = Regex.Match(
+            text,
+            $@"(?<![\p{{L}}\p{{N}}_]){Regex.Escape(name)}\s*(?:[:=]\s*|\s+)[""']?(?<value>[\p{{L}}\p{{N}}][\p{{L}}\p{{N}}_\-.@/]*)",
+            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant,
+            TimeSpan.FromSeconds(1));
+        return match.Success ? match.Groups["value"].Value.TrimEnd('.') is { Length: > 0 } value ? value : null : null;
+    }
+
+    private static bool IsString(JsonElement property) => IsOfType(property, "string");
+
+    private static bool IsOfType(JsonElement property, string kind)
     {
         if (property.ValueKind != JsonValueKind.Object || !property.TryGetProperty("type", out var type))
         {
@@ -159,8 +217,8 @@ public sealed class OfflineChatClient : IChatClient
 
         return type.ValueKind switch
         {
-            JsonValueKind.String => type.ValueEquals("string"),
-            JsonValueKind.Array => type.EnumerateArray().Any(t => t.ValueKind == JsonValueKind.String && t.ValueEquals("string")),
+            JsonValueKind.String => type.ValueEquals(kind),
+            JsonValueKind.Array => type.EnumerateArray().Any(t => t.ValueKind == JsonValueKind.String && t.ValueEquals(kind)),
             _ => false,
         };
     }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Agents.Llm;
 using Microsoft.Extensions.AI;
 
@@ -77,6 +78,36 @@ public sealed class OfflineChatClientTests
 
         var call = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
         Assert.Equal(new Dictionary<string, object?> { ["question"] = "ask the adder" }, call.Arguments);
+    }
+
+    [Theory]
+    [InlineData("Check the orders status for key A-17.", "A-17")]
+    [InlineData("orders_status key: \"B.2@x\" please", "B.2@x")]
+    [InlineData("ORDERSSTATUS KEY=c_3", "c_3")]
+    public async Task A_tool_whose_string_parameters_the_text_names_gets_their_values_and_the_question_as_its_object_parameters(string question, string key)
+    {
+        var schema = JsonDocument.Parse("""
+            {"type":"object","properties":{"key":{"type":"string"},"body":{"type":"object"}},"required":["key","body"]}
+            """).RootElement;
+        var tool = AIFunctionFactory.CreateDeclaration("orders_status", "asks an order agent", schema);
+
+        var response = await _model.GetResponseAsync(question, new ChatOptions { Tools = [tool] });
+
+        var call = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Equal(key, call.Arguments!["key"]);
+        Assert.Equal(new Dictionary<string, object?> { ["question"] = question }, call.Arguments["body"]);
+    }
+
+    [Fact]
+    public async Task A_parameter_name_inside_a_longer_word_is_not_a_mention()
+    {
+        var schema = JsonDocument.Parse("""{"type":"object","properties":{"key":{"type":"string"},"body":{"type":"object"}}}""").RootElement;
+        var tool = AIFunctionFactory.CreateDeclaration("orders_status", null, schema);
+
+        var response = await _model.GetResponseAsync("orders status for monkey 12", new ChatOptions { Tools = [tool] });
+
+        var call = Assert.Single(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Equal(new Dictionary<string, object?> { ["question"] = "orders status for monkey 12" }, call.Arguments);
     }
 
     [Fact]

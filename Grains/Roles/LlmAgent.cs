@@ -1,0 +1,261 @@
+using System.Text.Json;
+using Agents.Agents;
+using Agents.Llm;
+using Agents.Signals;
+using Agents.Topology;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Agents.Roles;
+
+/*
+ * The built-in llm role: settings { systemPrompt, provider, model, tools, maxToolRounds } (validated by RoleSchemas).
+ *
+ * Requests and signals
+ *  - ask: body { question, conversation? } or a bare JSON string (the question). Reply { answer, toolCalls, model }:
+ *    answer = the text of the model's last assistant message, toolCalls = the names of the functions the model called,
+ *    in order (repeats kept), model = the model id the provider reported (else the configured one).
+ *  - history: body { conversation? } or a bare string, or nothing -> that conversation's messages, oldest first.
+ *  - A signal routed to the agent: its data is the question (a JSON string as its text, anything else as JSON text),
+ *    asked in the default conversation; the reply (same shape as ask's) is published on "<agent type>.replies" with the
+ *    signal's subject, caused by the signal. Signals on that replies topic itself are ignored, so a route that sends
+ *    everything to the agent cannot make it answer itself forever.
+ *
+ * Invariants
+ *  - Memory: per agent (type, key), conversations by id ("default" when none is named). Only questions and final answers
+ *    are kept (tool calls and results are not replayed to the model); each conversation keeps its last 40 messages, and
+ *    the agent its 20 most recently used conversations. The system prompt is never stored; it leads every request.
+ *  - Durability: the exchange is saved after the model answered (and, for a signal, after the reply was published), so a
+ *    failed attempt leaves no half exchange in memory: the agent grain reloads the last saved state before a retry.
+ *  - Tools: every request each listed agent type answers is offered as the function "<type>_<request>" with parameters
+ *    { key, body } (AgentRequestTool); the list is read from AgentCapabilities on first use, never in the constructor
+ *    (computing capabilities creates this agent). At most maxToolRounds rounds (default 4) run per question.
+ *  - The model comes from ILlmProviders (Agents:Llm): 'provider' names one, else the default; with nothing configured the
+ *    default is the offline model, so a topology with an llm agent runs without keys or network.
+ */
+
+/// <summary>The body of an llm agent's <c>ask</c> request (a bare JSON string is the question alone).</summary>
+public sealed record LlmQuestion(string? Question, string? Conversation = null);
+
+/// <summary>An llm agent's reply to <c>ask</c>, and the data of the signals it publishes on <c>&lt;type&gt;.replies</c>.</summary>
+public sealed record LlmAnswer(string Answer, IReadOnlyList<string> ToolCalls, string Model);
+
+/// <summary>One remembered message: <see cref="Role"/> is <c>user</c> or <c>assistant</c>.</summary>
+public sealed record LlmMessage(string Role, string Text);
+
+/// <summary>One conversation's remembered messages.</summary>
+public sealed class LlmConversation
+{
+    public List<LlmMessage> Messages { get; set; } = [];
+
+    public DateTimeOffset LastUsed { get; set; }
+}
+
+/// <summary>What an llm agent keeps, durably: its conversations by id.</summary>
+public sealed class LlmState
+{
+    public Dictionary<string, LlmConversation> Conversations { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Questions answered in all (asks and signals).</summary>
+    public long Answered { get; set; }
+}
+
+/// <summary>The built-in <c>llm</c> role: a chat agent over a configured model, with other agent types as tools. See the notes at the top of this file.</summary>
+public sealed partial class LlmAgent : Agent<LlmState>
+{
+    /// <summary>Messages kept per conversation.</summary>
+    public const int KeptMessages = 40;
+
+    /// <summary>Conversations kept per agent (the least recently used go first).</summary>
+    public const int KeptConversations = 20;
+
+    /// <summary>The conversation of asks that name none, and of signals.</summary>
+    public const string DefaultConversation = "default";
+
+    /// <summary>The longest conversation id accepted.</summary>
+    public const int MaxConversationIdLength = 200;
+
+    private readonly string _systemPrompt;
+    private readonly string? _provider;
+    private readonly string? _model;
+    private readonly IReadOnlyList<string> _toolTypes;
+    private readonly int _maxToolRounds;
+    private IChatClient? _client;
+    private IList<AITool>? _tools;
+
+    public LlmAgent(AgentTypeDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var settings = definition.Settings;
+        if (settings.ValueKind != JsonValueKind.Object || !settings.TryGetProperty("systemPrompt", out var prompt))
+        {
+            throw new ArgumentException($"Agent type '{definition.Name}' (role llm) needs the setting 'systemPrompt'.", nameof(definition));
+        }
+
+        _systemPrompt = prompt.GetString() ?? "";
+        _provider = settings.TryGetProperty("provider", out var provider) ? provider.GetString() : null;
+        _model = settings.TryGetProperty("model", out var model) ? model.GetString() : null;
+        _toolTypes = settings.TryGetProperty("tools", out var tools) ? [.. tools.EnumerateArray().Select(t => t.GetString()!)] : [];
+        _maxToolRounds = settings.TryGetProperty("maxToolRounds", out var rounds) ? rounds.GetInt32() : ToolCallingChatClient.DefaultMaxToolRounds;
+    }
+
+    /// <summary>The topic an llm agent of type <paramref name="agentType"/> publishes its answers to signals on.</summary>
+    public static string RepliesTopic(string agentType) => $"{agentType}.replies";
+
+    protected override void Configure(AgentBehavior agent) => agent
+        .On("#", OnSignalAsync)
+        .Answer("ask", AskAsync, "Asks the model: body { question, conversation } or a string; replies { answer, toolCalls, model }.", typeof(LlmQuestion))
+        .Answer(
+            "history",
+            body => Task.FromResult(JsonSerializer.SerializeToElement<IReadOnlyList<LlmMessage>>(
+                State.Conversations.TryGetValue(ConversationOf(body), out var c) ? c.Messages : [], SignalJson.Options)),
+            "A conversation's remembered messages, oldest first: body { conversation } or a string (the default conversation when absent).",
+            typeof(LlmQuestion));
+
+    protected override string DescribeState() => JsonSerializer.Serialize(
+        new
+        {
+            answered = State.Answered,
+            conversations = State.Conversations.ToDictionary(c => c.Key, c => c.Value.Messages.Count, StringComparer.Ordinal),
+            provider = _provider,
+            model = _model,
+            tools = _toolTypes,
+        },
+        SignalJson.Options);
+
+    private async Task<JsonElement> AskAsync(JsonElement body)
+    {
+        var (question, conversation) = body.ValueKind switch
+        {
+            JsonValueKind.String => (body.GetString(), DefaultConversation),
+            JsonValueKind.Object => (ReadQuestion(body).Question, ConversationOf(body)),
+            _ => throw new AgentRequestException("The body of 'ask' must be { \"question\": \"...\", \"conversation\": \"optional id\" } or a JSON string."),
+        };
+        if (string.IsNullOrWhiteSpace(question))
+        {
+            throw new AgentRequestException("'ask' needs a question: { \"question\": \"...\" } or a JSON string.");
+        }
+
+        var answer = await AnswerAsync(conversation, question);
+        await SaveStateAsync();
+        return JsonSerializer.SerializeToElement(answer, SignalJson.Options);
+    }
+
+    private async Task OnSignalAsync(Signal signal)
+    {
+        var repliesTopic = RepliesTopic(Context.Id.Type);
+        if (string.Equals(signal.Topic, repliesTopic, StringComparison.Ordinal))
+        {
+            LogOwnReplyIgnored(Context.Logger, Context.Id, signal.Id, signal.Topic);
+            return;
+        }
+
+        var data = signal.DataElement();
+        var question = data.ValueKind == JsonValueKind.String ? data.GetString() ?? "" : data.GetRawText();
+        var answer = await AnswerAsync(DefaultConversation, question);
+        await Context.PublishAsync(repliesTopic, answer, signal.Subject);
+        await SaveStateAsync();
+    }
+
+    /// <summary>Asks the model and records the exchange in <see cref="Agent{TState}.State"/> (not saved).</summary>
+    private async Task<LlmAnswer> AnswerAsync(string conversationId, string question)
+    {
+        var conversation = State.Conversations.GetValueOrDefault(conversationId) ?? new LlmConversation();
+        List<ChatMessage> messages = [new(ChatRole.System, _systemPrompt)];
+        messages.AddRange(conversation.Messages.Select(m => new ChatMessage(m.Role == "assistant" ? ChatRole.Assistant : ChatRole.User, m.Text)));
+        messages.Add(new ChatMessage(ChatRole.User, question));
+
+        var client = Client();
+        var tools = Tools();
+        var response = await client.GetResponseAsync(messages, new ChatOptions { ModelId = _model, Tools = tools.Count > 0 ? tools : null });
+
+        var text = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text ?? response.Text;
+        var toolCalls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Select(c => c.Name).ToList();
+        var model = response.ModelId ?? _model ?? client.GetService<ChatClientMetadata>()?.DefaultModelId ?? "unknown";
+
+        conversation.Messages.Add(new LlmMessage("user", question));
+        conversation.Messages.Add(new LlmMessage("assistant", text));
+        if (conversation.Messages.Count > KeptMessages)
+        {
+            conversation.Messages.RemoveRange(0, conversation.Messages.Count - KeptMessages);
+        }
+
+        conversation.LastUsed = Context.Time.GetUtcNow();
+        State.Conversations[conversationId] = conversation;
+        foreach (var stale in State.Conversations.OrderByDescending(c => c.Value.LastUsed).Skip(KeptConversations).Select(c => c.Key).ToList())
+        {
+            State.Conversations.Remove(stale);
+        }
+
+        State.Answered++;
+        LogAnswered(Context.Logger, Context.Id, conversationId, model, toolCalls.Count);
+        return new LlmAnswer(text, toolCalls, model);
+    }
+
+    private IChatClient Client() =>
+        _client ??= new ToolCallingChatClient(Context.Services.GetRequiredService<ILlmProviders>().Get(_provider), _maxToolRounds, Context.Logger);
+
+    private IList<AITool> Tools()
+    {
+        if (_tools is not null)
+        {
+            return _tools;
+        }
+
+        var capabilities = Context.Services.GetRequiredService<AgentCapabilities>();
+        var tools = new List<AITool>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var type in _toolTypes)
+        {
+            var capability = capabilities.Find(type)
+                ?? throw new InvalidOperationException($"Agent {Context.Id} lists '{type}' as a tool, but there is no such agent type (known: {string.Join(", ", capabilities.All.Select(c => c.Type))}).");
+            foreach (var (request, description) in capability.Requests.OrderBy(r => r.Key, StringComparer.Ordinal))
+            {
+                var tool = new AgentRequestTool(type, request, description, (agent, name, body) => Context.AskAsync(agent, name, body));
+                if (names.Add(tool.Name))
+                {
+                    tools.Add(tool);
+                }
+            }
+        }
+
+        return _tools = tools;
+    }
+
+    private static LlmQuestion ReadQuestion(JsonElement body)
+    {
+        try
+        {
+            return body.Deserialize<LlmQuestion>(SignalJson.Options) ?? new LlmQuestion(null);
+        }
+        catch (JsonException ex)
+        {
+            throw new AgentRequestException($"The body of this request is not {{ question, conversation }}: {ex.Message}", ex);
+        }
+    }
+
+    private static string ConversationOf(JsonElement body)
+    {
+        var id = body.ValueKind switch
+        {
+            JsonValueKind.Object => ReadQuestion(body).Conversation,
+            JsonValueKind.String => body.GetString(),
+            _ => null,
+        };
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            return DefaultConversation;
+        }
+
+        return id.Length <= MaxConversationIdLength
+            ? id
+            : throw new AgentRequestException($"A conversation id may have at most {MaxConversationIdLength} characters (got {id.Length}).");
+    }
+
+    [LoggerMessage(4320, LogLevel.Debug, "LLM agent {Agent} answered in conversation {Conversation} with model {Model} after {ToolCalls} tool call(s)")]
+    private static partial void LogAnswered(ILogger logger, AgentId agent, string conversation, string model, int toolCalls);
+
+    [LoggerMessage(4321, LogLevel.Debug, "LLM agent {Agent} ignored signal {SignalId} on its own replies topic {Topic}")]
+    private static partial void LogOwnReplyIgnored(ILogger logger, AgentId agent, string signalId, string topic);
+}
