@@ -51,7 +51,8 @@ internal sealed class SiloProcessCluster : IAsyncDisposable
             ["Agents:Silo:ResponseTimeout"] = "00:00:10",
         });
         _processes.Add(silo);
-        await silo.WaitForOutputAsync("joined the cluster", StartTimeout);
+        // Printed once the silo joined its cluster and its HTTP API listens.
+        await silo.WaitForOutputAsync("agents: silo ready", StartTimeout);
         return silo;
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Agents.Tests.Shared;
+using Xunit.Abstractions;
 
 namespace Agents.Silo.Tests;
 
@@ -12,7 +13,7 @@ namespace Agents.Silo.Tests;
 /// (SupportDeskTopologyTests), with only configuration changed.
 /// </summary>
 [Collection(SiloProcessCollection.Name)]
-public sealed class SupportDeskClusterTests
+public sealed class SupportDeskClusterTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task The_default_topology_gives_the_same_results_on_three_silo_processes()
@@ -27,8 +28,12 @@ public sealed class SupportDeskClusterTests
         var http = silos.Select(s => new HttpClient { BaseAddress = s.ApiUrl, Timeout = TimeSpan.FromSeconds(30) }).ToArray();
         try
         {
-            var view = await http[0].GetFromJsonAsync<JsonElement>("api/cluster");
-            Assert.Equal(3, view.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "Active"));
+            // Each silo sees the other two within its table refresh period.
+            await Eventually.HoldsAsync(async () =>
+            {
+                var views = await Task.WhenAll(http.Select(h => h.GetFromJsonAsync<JsonElement>("api/cluster")));
+                return views.All(v => v.GetProperty("silos").EnumerateArray().Count(s => s.GetProperty("status").GetString() == "Active") == 3);
+            }, "every silo's /api/cluster lists three Active silos", TimeSpan.FromSeconds(15));
 
             // Every ticket enters through a different silo's API.
             var tickets = SupportDeskScenario.Tickets;
@@ -41,11 +46,27 @@ public sealed class SupportDeskClusterTests
 
             foreach (var (customer, n) in SupportDeskScenario.Customers.Select((c, n) => (c, n)))
             {
-                await Eventually.HoldsAsync(async () =>
+                var last = "";
+                try
                 {
-                    var reply = await http[n % 3].PostAsync($"api/agents/triage/{customer}/ask/summary", new StringContent("{}", Encoding.UTF8, "application/json"));
-                    return reply.IsSuccessStatusCode && SupportDeskScenario.Matches(customer, await reply.Content.ReadFromJsonAsync<JsonElement>());
-                }, $"{customer}'s triage state matches the tickets", TimeSpan.FromSeconds(30));
+                    await Eventually.HoldsAsync(async () =>
+                    {
+                        var reply = await http[n % 3].PostAsync($"api/agents/triage/{customer}/ask/summary", new StringContent("{}", Encoding.UTF8, "application/json"));
+                        last = await reply.Content.ReadAsStringAsync();
+                        return reply.IsSuccessStatusCode && SupportDeskScenario.Matches(customer, JsonDocument.Parse(last).RootElement);
+                    }, $"{customer}'s triage state matches the tickets", TimeSpan.FromSeconds(30));
+                }
+                catch
+                {
+                    output.WriteLine($"{customer}'s last summary: {last}");
+                    output.WriteLine($"dead letters: {await http[0].GetStringAsync("api/dead-letters")}");
+                    foreach (var silo in silos)
+                    {
+                        output.WriteLine($"--- {silo.Name}\n{string.Join('\n', silo.Output.TakeLast(40))}");
+                    }
+
+                    throw;
+                }
             }
 
             await Eventually.HoldsAsync(async () =>

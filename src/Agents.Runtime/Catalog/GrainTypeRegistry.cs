@@ -51,6 +51,9 @@ public sealed class GrainTypeRegistry
             methods.TryAdd(MethodKey(method.InterfaceId, method.MethodId), method);
         }
 
+        // Stream deliveries are runtime requests, not generated ones: registered here so a silo can receive them from another.
+        var streamDelivery = Streams.StreamDeliveryRequest.Descriptor;
+        methods.TryAdd(MethodKey(streamDelivery.InterfaceId, streamDelivery.MethodId), streamDelivery);
         _methods = methods.ToFrozenDictionary();
     }
 

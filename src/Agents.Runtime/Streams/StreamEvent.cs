@@ -7,16 +7,45 @@ internal abstract class StreamEvent(StreamSequenceToken token)
 {
     public StreamSequenceToken Token { get; } = token;
 
+    /// <summary>The item as an object, for the wire (null for the end or error of a stream).</summary>
+    public virtual object? BoxedItem => null;
+
     /// <summary>Hands the event to <paramref name="observer"/> (an <see cref="IAsyncObserver{T}"/>).</summary>
     public abstract Task DeliverTo(object observer, StreamId streamId);
 }
 
 internal sealed class StreamItemEvent<T>(T item, StreamSequenceToken token) : StreamEvent(token)
 {
+    public override object? BoxedItem => item;
+
     public override Task DeliverTo(object observer, StreamId streamId) => observer is IAsyncObserver<T> typed
         ? typed.OnNextAsync(item, Token)
         : throw new InvalidCastException(
             $"Stream {streamId} carries {typeof(T).Name} items, but a subscriber's observer is {observer.GetType().Name}, not an IAsyncObserver<{typeof(T).Name}>.");
+}
+
+/// <summary>Items that arrived over the wire, typed by their runtime type.</summary>
+internal static class StreamItemEvent
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Func<object?, StreamSequenceToken, StreamEvent>> Factories = new();
+
+    /// <summary>The event for <paramref name="item"/>, as <see cref="StreamItemEvent{T}"/> of its runtime type (observers are typed by what the producer published).</summary>
+    public static StreamEvent ForBoxed(object? item, StreamSequenceToken token)
+    {
+        if (item is null)
+        {
+            return new StreamItemEvent<object?>(null, token);
+        }
+
+        var create = Factories.GetOrAdd(item.GetType(), static type =>
+        {
+            var method = typeof(StreamItemEvent).GetMethod(nameof(Create), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.MakeGenericMethod(type);
+            return method.CreateDelegate<Func<object?, StreamSequenceToken, StreamEvent>>();
+        });
+        return create(item, token);
+    }
+
+    private static StreamEvent Create<T>(object? item, StreamSequenceToken token) => new StreamItemEvent<T>((T)item!, token);
 }
 
 internal sealed class StreamCompletedEvent(StreamSequenceToken token) : StreamEvent(token)
@@ -30,6 +59,8 @@ internal sealed class StreamCompletedEvent(StreamSequenceToken token) : StreamEv
 
 internal sealed class StreamErrorEvent(Exception error, StreamSequenceToken token) : StreamEvent(token)
 {
+    public Exception Error => error;
+
     public override Task DeliverTo(object observer, StreamId streamId) => observer switch
     {
         IStreamObserverLifecycle lifecycle => lifecycle.OnErrorAsync(error),
