@@ -18,17 +18,7 @@ namespace SupportDesk.Web.Tests;
 /// <summary>The sample web app, hosted in-process, calls the support-desk agents of a two-silo cluster through the client SDK.</summary>
 public sealed class SampleWebAppTests : IAsyncLifetime
 {
-    private readonly TestCluster _cluster = new TestClusterBuilder()
-        .WithSilos(2)
-        .ConfigureSilo(silo => silo.AddMemoryGrainStorageAsDefault().AddMemoryStreams("Default"))
-        .ConfigureServices(services => services.AddAgentsService(
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Agents:Service:TopologyFile"] = Path.Combine(AppContext.BaseDirectory, SupportDeskExtensions.TopologyFile),
-            }).Build(),
-            agents => agents.AddSupportDesk()))
-        .AddGrainAssembly(typeof(AgentGrain).Assembly)
-        .Build();
+    private readonly TestCluster _cluster = SupportDeskCluster.Builder(silos: 2).Build();
 
     private WebApplicationFactory<Program>? _web;
 

@@ -15,16 +15,7 @@ namespace Agents.Grains.Tests.SupportDesk;
 /// <summary>The default topology (Grains/SupportDesk/agents.yaml) end to end on one silo: a batch of tickets, and what it leaves.</summary>
 public sealed class SupportDeskTopologyTests : IAsyncLifetime
 {
-    private readonly TestCluster _cluster = new TestClusterBuilder()
-        .ConfigureSilo(silo => silo.AddMemoryGrainStorageAsDefault().AddMemoryStreams("Default"))
-        .ConfigureServices(services => services.AddAgentsService(
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Agents:Service:TopologyFile"] = Path.Combine(AppContext.BaseDirectory, SupportDeskExtensions.TopologyFile),
-            }).Build(),
-            agents => agents.AddSupportDesk()))
-        .AddGrainAssembly(typeof(AgentGrain).Assembly)
-        .Build();
+    private readonly TestCluster _cluster = SupportDeskCluster.Builder().Build();
 
     private AgentsClient Agents => new(_cluster.Client);
 
