@@ -14,6 +14,8 @@ public interface IAgentGrain : IGrainWithStringKey
     /// type answers; empty means the only one, when it answers exactly one) and <paramref name="bodyJson"/> carries the JSON body.
     /// Returns the JSON reply. Unknown requests fail with <see cref="AgentRequestException"/>.
     /// </summary>
+    /// <remarks>Two minutes to answer, not the silo's 30 s default: an ask may wait for a language model and its tool rounds.</remarks>
+    [ResponseTimeout("00:02:00")]
     Task<string> Ask(string request, string bodyJson);
 
     /// <summary>

@@ -14,6 +14,13 @@ internal static class AgentsCli
 {
     private static readonly string[] Verbs = ["send", "ask", "tail", "status"];
 
+    // Indented, and without escaping what a terminal shows fine ('+', quotes inside strings, non-ASCII).
+    private static readonly JsonSerializerOptions PrettyJson = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
     /// <summary>Whether <paramref name="args"/> start with a CLI verb (anything else runs a silo).</summary>
     public static bool IsCliVerb(string[] args) => args.Length > 0 && Verbs.Contains(args[0], StringComparer.Ordinal);
 
@@ -165,7 +172,7 @@ internal static class AgentsCli
         try
         {
             using var document = JsonDocument.Parse(json);
-            return JsonSerializer.Serialize(document.RootElement, new JsonSerializerOptions { WriteIndented = true });
+            return JsonSerializer.Serialize(document.RootElement, PrettyJson);
         }
         catch (JsonException)
         {

@@ -1,5 +1,6 @@
 using Agents.Agents;
 using Agents.Hosting;
+using Agents.Llm;
 using Agents.Runtime.Hosting;
 using Agents.Silo.Api;
 using Agents.Silo.Demo;
@@ -32,6 +33,7 @@ internal static partial class SiloApp
             var app = builder.Build();
 
             // The topology is checked now, so a bad file stops start-up instead of failing the first signal.
+            app.Services.CheckAgentsService();
             var registry = app.Services.GetRequiredService<AgentTypeRegistry>();
             app.MapAgentsApi();
             app.Lifetime.ApplicationStarted.Register(() => Announce(app, registry, api));
@@ -39,7 +41,7 @@ internal static partial class SiloApp
             await app.RunAsync();
             return 0;
         }
-        catch (Exception error) when (error is AgentsConfigurationException or OptionsValidationException or TopologyException)
+        catch (Exception error) when (error is AgentsConfigurationException or OptionsValidationException or TopologyException or LlmException)
         {
             Console.Error.WriteLine($"agents: configuration error: {error.Message}");
             return 1;

@@ -1,0 +1,64 @@
+using Agents.Runtime.Testing.Processes;
+
+namespace Agents.Silo.Tests;
+
+/// <summary>A bad topology or configuration stops the Silo binary at start-up with a message that says what and where.</summary>
+[Collection(SiloProcessCollection.Name)]
+public sealed class StartupErrorTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("agents-startup-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task A_bad_topology_file_stops_the_silo_naming_file_line_and_field()
+    {
+        var file = Path.Combine(_directory, "agents.yaml");
+        await File.WriteAllTextAsync(file, """
+            agents:
+              triage: {}
+              notes:
+                role: notebook
+            routes:
+              - topic: tickets.*
+                agent: triag
+                key: subject
+            """);
+
+        var output = await RunUntilExitAsync(new() { ["Agents:Service:TopologyFile"] = file });
+
+        Assert.Contains("agents.yaml:4:11: agents.notes.role: ", output, StringComparison.Ordinal);
+        Assert.Contains("agents.yaml:7:12: routes[0].agent: ", output, StringComparison.Ordinal);
+        Assert.Contains("did you mean 'triage'", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_llm_agent_naming_a_provider_that_is_not_configured_stops_the_silo()
+    {
+        var file = Path.Combine(_directory, "agents.yaml");
+        await File.WriteAllTextAsync(file, """
+            agents:
+              desk:
+                role: llm
+                settings:
+                  systemPrompt: You help.
+                  provider: azure-prod
+            """);
+
+        var output = await RunUntilExitAsync(new() { ["Agents:Service:TopologyFile"] = file });
+
+        Assert.Contains("agents.yaml:2:3: agents.desk.settings.provider: There is no LLM provider named", output, StringComparison.Ordinal);
+        Assert.Contains("azure-prod", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> RunUntilExitAsync(Dictionary<string, string?> configuration)
+    {
+        configuration["Agents:Storage:Default:Provider"] = "Memory";
+        await using var silo = SiloProcess.Start("startup", SiloProcess.LocateSiloBinary(), SiloProcess.FreePort(), SiloProcess.FreePort(), configuration);
+        Assert.True(await silo.WaitForExitAsync(TimeSpan.FromSeconds(60)), "the silo kept running with a bad configuration");
+        var output = string.Join('\n', silo.Output);
+        Assert.True(silo.ExitCode == 1, $"exit code {silo.ExitCode}; output:\n{output}");
+        Assert.Contains("agents: configuration error:", output, StringComparison.Ordinal);
+        return output;
+    }
+}
