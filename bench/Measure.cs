@@ -92,6 +92,57 @@ internal static class Measure
         return figures;
     }
 
+    /// <summary>
+    /// For operations that complete elsewhere (e.g. in grains) and are counted into <paramref name="completed"/>:
+    /// lets them run for <paramref name="warmup"/>, then measures their rate until <paramref name="duration"/> has
+    /// passed or, when given, <paramref name="count"/> operations completed, printing progress every second.
+    /// Returns operations per second, bytes allocated per operation (whole process) and the operations measured.
+    /// </summary>
+    public static async Task<(double PerSecond, double BytesPerOp, long Operations)> RateAsync(
+        string label,
+        Func<long> completed,
+        TimeSpan warmup,
+        TimeSpan duration,
+        long? count = null)
+    {
+        await Task.Delay(warmup);
+        GC.Collect();
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var before = completed();
+        var limit = count ?? long.MaxValue;
+        var clock = Stopwatch.StartNew();
+        var nextReport = TimeSpan.FromSeconds(1);
+        while (clock.Elapsed < duration && completed() - before < limit)
+        {
+            // With a count, poll finely so the window closes close to the count-th operation.
+            await Task.Delay(count is null ? 50 : 1);
+            if (clock.Elapsed >= nextReport)
+            {
+                Console.Error.WriteLine($"  {label}: {(completed() - before) / clock.Elapsed.TotalSeconds:N0} ops/s so far");
+                nextReport += TimeSpan.FromSeconds(1);
+            }
+        }
+
+        var elapsed = clock.Elapsed;
+        var operations = completed() - before;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var perSecond = operations / elapsed.TotalSeconds;
+        Console.Error.WriteLine($"  {label}: {perSecond:N0} ops/s ({operations:N0} in {elapsed.TotalSeconds:0.00} s)");
+        return (perSecond, operations == 0 ? 0 : (double)allocated / operations, operations);
+    }
+
+    /// <summary>Waits for <paramref name="done"/>, printing every second the rate of the operations <paramref name="completed"/> counts.</summary>
+    public static async Task ProgressUntilAsync(string label, Task done, Func<long> completed)
+    {
+        var clock = Stopwatch.StartNew();
+        while (await Task.WhenAny(done, Task.Delay(TimeSpan.FromSeconds(1))) != done)
+        {
+            Console.Error.WriteLine($"  {label}: {completed() / clock.Elapsed.TotalSeconds:N0} ops/s so far");
+        }
+
+        await done;
+    }
+
     private static async Task<(double PerSecond, double BytesPerOp, WorkerLoop[] Loops)> RunAsync(
         string label,
         int workers,

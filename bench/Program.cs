@@ -14,6 +14,8 @@ var scenarios = new Dictionary<string, Func<BenchSettings, Task<BenchResult>>>(S
     ["remote-call-seq"] = RemoteCallScenarios.SequentialAsync,
     ["remote-call-256"] = RemoteCallScenarios.PipelinedAsync,
     ["silo-to-silo"] = RemoteCallScenarios.SiloToSiloAsync,
+    ["signals-local"] = SignalsLocalScenario.RunAsync,
+    ["http-ask"] = HttpAskScenario.RunAsync,
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help")

@@ -38,6 +38,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     private readonly LocalAgentCensus _census;
     private bool _counted;
     private readonly HashSet<string> _recent = new(StringComparer.Ordinal);
+    private readonly Queue<string> _recentOrder = new(); // _recent's ids, oldest first
     private Agent? _agent;
     private AgentBehavior? _behavior;
     private AgentContext? _context;
@@ -77,7 +78,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         _agent.LoadState(_record.State.State);
         foreach (var id in _record.State.RecentSignalIds)
         {
-            _recent.Add(id);
+            Remember(id);
         }
 
         await _agent.ActivateAsync(cancellationToken);
@@ -244,7 +245,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     {
         var (agent, _) = Attached();
         _record.State.State = agent.SaveState();
-        _record.State.RecentSignalIds = [.. _recent];
+        _record.State.RecentSignalIds = [.. _recentOrder];
         await _record.WriteStateAsync();
     }
 
@@ -264,15 +265,19 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     private (Agent Agent, AgentBehavior Behavior) Attached() =>
         _agent is { } agent && _behavior is { } behavior ? (agent, behavior) : throw new InvalidOperationException($"Agent {_id} is not activated.");
 
+    /// <summary>Remembers a handled id, forgetting the oldest beyond the last <see cref="AgentRecord.RememberedSignals"/>.</summary>
     private void Remember(string signalId)
     {
-        if (_recent.Count >= AgentRecord.RememberedSignals)
+        if (!_recent.Add(signalId))
         {
-            // Forget an arbitrary old id; the window only needs to cover redeliveries, which come soon.
-            _recent.Remove(_recent.First());
+            return;
         }
 
-        _recent.Add(signalId);
+        _recentOrder.Enqueue(signalId);
+        if (_recentOrder.Count > AgentRecord.RememberedSignals)
+        {
+            _recent.Remove(_recentOrder.Dequeue());
+        }
     }
 
     [LoggerMessage(4100, LogLevel.Debug, "Agent {Agent} has no handler for {Topic}; signal {SignalId} ignored")]

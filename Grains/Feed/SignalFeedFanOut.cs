@@ -19,8 +19,10 @@ public sealed class SignalFeedFanOut(SignalFeed local, IClusterStatus cluster, I
         }
 
         var self = cluster.LocalSilo;
-        foreach (var silo in cluster.ActiveSilos)
+        var silos = cluster.ActiveSilos;
+        for (var i = 0; i < silos.Count; i++) // no enumerator allocated per signal
         {
+            var silo = silos[i];
             if (silo != self)
             {
                 // One-way: a slow or dying silo never holds back the dispatcher.

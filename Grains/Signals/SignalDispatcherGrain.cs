@@ -63,8 +63,10 @@ public sealed partial class SignalDispatcherGrain(
     {
         _signals++;
         feed.Publish(signal);
-        foreach (var route in routes.For(signal.Topic))
+        var matching = routes.For(signal.Topic);
+        for (var r = 0; r < matching.Count; r++) // no enumerator allocated per signal
         {
+            var route = matching[r];
             var key = route.Key.KeyOf(signal, out var error);
             if (key is null)
             {

@@ -210,5 +210,20 @@ public sealed class AgentSignalTests : IAsyncLifetime
         Assert.Contains("recent, recorder, triage", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Redeliveries_of_any_of_the_last_256_handled_signals_are_skipped_and_older_ones_forgotten_in_order()
+    {
+        var agent = _cluster.Client.GetGrain<IAgentGrain>(new AgentId("recorder", "dedupe").GrainKey);
+        var signals = Enumerable.Range(0, 300).Select(i => Signal.Create("audit.orders", new Order($"d{i}"), "/tests")).ToArray();
+        foreach (var signal in signals)
+        {
+            Assert.Equal(SignalOutcome.Handled, await agent.Deliver(signal));
+        }
+
+        Assert.Equal(SignalOutcome.Duplicate, await agent.Deliver(signals[298]));
+        Assert.Equal(SignalOutcome.Duplicate, await agent.Deliver(signals[300 - 256]));
+        Assert.Equal(SignalOutcome.Handled, await agent.Deliver(signals[300 - 257]));
+    }
+
     private static string[] Seen(string agent) => RecorderAgent.Seen.TryGetValue(agent, out var queue) ? [.. queue] : [];
 }
