@@ -103,7 +103,8 @@ public sealed partial class SignalDispatcherGrain(
     {
         try
         {
-            await GrainFactory.GetGrain<IAgentGrain>(agent.GrainKey).Deliver(signal);
+            // Not back on this grain's turn: the outcome needs no state here, and the dispatcher's turns are its throughput.
+            await GrainFactory.GetGrain<IAgentGrain>(agent.GrainKey).Deliver(signal).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

@@ -17,8 +17,9 @@ namespace Agents.Runtime.Streams;
  * (namespace, key) goes to grain (type, key) of every class subscribed to that namespace, under a
  * subscription id derived from (grain type, namespace) so the grain's observer can be found.
  *
- * Order: every stream has one queue and one pump. The pump hands event n to all subscribers and
- * waits for all of them before event n+1, so each subscriber sees the stream in production order.
+ * Order: every stream has one queue and one pump. The pump hands a batch of events to all
+ * subscribers and waits for all of them before the next batch; each subscriber takes a batch's
+ * events in order, so it sees the stream in production order (StreamQueue.cs).
  * A subscriber that throws is logged; the event is not retried (memory streams are best effort;
  * durable streams with retries and dead letters are the PostgreSQL provider's job).
  */
@@ -78,7 +79,12 @@ internal sealed partial class MemoryStreamProvider : IStreamProvider
         }
     }
 
-    private static Guid ImplicitSubscriptionId(GrainType grainType, string streamNamespace)
+    private static readonly ConcurrentDictionary<(GrainType, string), Guid> ImplicitIds = new();
+
+    private static Guid ImplicitSubscriptionId(GrainType grainType, string streamNamespace) =>
+        ImplicitIds.GetOrAdd((grainType, streamNamespace), static key => ComputeImplicitSubscriptionId(key.Item1, key.Item2));
+
+    private static Guid ComputeImplicitSubscriptionId(GrainType grainType, string streamNamespace)
     {
         Span<byte> hash = stackalloc byte[32];
         SHA256.HashData(Encoding.UTF8.GetBytes($"implicit:{grainType}:{streamNamespace}"), hash);

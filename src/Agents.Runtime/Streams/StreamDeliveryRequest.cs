@@ -11,11 +11,13 @@ internal interface IStreamConsumer : IGrainWithStringKey
 }
 
 /// <summary>
-/// Delivers one stream event to a subscribed grain. It travels like any call - queued on the
-/// activation, activating the grain if needed, one turn at a time - and finds the grain's observer
-/// for the subscription when it runs. A subscriber on another silo gets it over the wire: the
-/// subscription, the stream and the event (an item written by its runtime type, which must have a
-/// codec on both sides, or the end or error of the stream) are its arguments.
+/// Delivers stream events to a subscribed grain: a batch of consecutive items, or the end or error
+/// of the stream alone. It travels like any call - queued on the activation, activating the grain
+/// if needed, one turn at a time - and finds the grain's observer for the subscription when it
+/// runs, then hands it the events one after another, each awaited before the next, so the
+/// observer sees the stream in order. A subscriber on another silo gets it over the wire: the
+/// subscription, the stream, the first sequence number and the events (items written by their
+/// runtime type, which must have a codec on both sides) are its arguments.
 /// </summary>
 internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
 {
@@ -24,19 +26,24 @@ internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
 
     public static readonly GrainMethodDescriptor Descriptor = new(typeof(IStreamConsumer), InterfaceId, "DeliverStreamEvent", 1, GrainMethodOptions.None, null, Rent);
 
+    // Items of any type, each written with its runtime type.
+    private static readonly IFieldCodec<object?[]> ItemsCodec = TypeManifest.GetCodec<object?[]>();
+
     private const byte ItemKind = 0;
     private const byte CompletedKind = 1;
     private const byte ErrorKind = 2;
 
     public Guid SubscriptionId;
     public StreamId StreamId;
-    public StreamEvent? Event;
+
+    /// <summary>Consecutive items of the stream, or one end-of-stream or error event.</summary>
+    public StreamEvent[]? Events;
 
     public override GrainMethodDescriptor Method => Descriptor;
 
     public override int ArgumentCount => 1;
 
-    public override object? GetArgument(int index) => index == 0 ? Event : throw new ArgumentOutOfRangeException(nameof(index));
+    public override object? GetArgument(int index) => index == 0 ? Events : throw new ArgumentOutOfRangeException(nameof(index));
 
     public static StreamDeliveryRequest Rent() => GrainRequestPool<StreamDeliveryRequest>.Rent();
 
@@ -53,7 +60,17 @@ internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
                 "Subscribe to the stream in OnActivateAsync (implicit subscriptions) or resume the subscription handle there (explicit ones).");
         }
 
-        OnInvoked(Event!.DeliverTo(observer, StreamId));
+        var events = Events!;
+        OnInvoked(events.Length == 1 ? events[0].DeliverTo(observer, StreamId) : DeliverInOrderAsync(observer, StreamId, events));
+    }
+
+    private static async Task DeliverInOrderAsync(object observer, StreamId streamId, StreamEvent[] events)
+    {
+        // Continuations run on the activation's scheduler: the batch is one turn that interleaves only where the grain allows.
+        foreach (var streamEvent in events)
+        {
+            await streamEvent.DeliverTo(observer, streamId);
+        }
     }
 
     public override void WriteArguments(ref WireWriter writer)
@@ -61,8 +78,9 @@ internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
         writer.WriteGuid(0, SubscriptionId);
         writer.WriteString(1, StreamId.Namespace);
         writer.WriteString(2, StreamId.Key);
-        writer.WriteInt64(3, Event!.Token.SequenceNumber);
-        switch (Event)
+        var events = Events!;
+        writer.WriteInt64(3, events[0].Token.SequenceNumber);
+        switch (events[0])
         {
             case StreamCompletedEvent:
                 writer.WriteByte(4, CompletedKind);
@@ -73,7 +91,13 @@ internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
                 break;
             default:
                 writer.WriteByte(4, ItemKind);
-                ObjectCodec.Instance.WriteField(ref writer, 5, Event.BoxedItem!);
+                var items = new object?[events.Length];
+                for (var i = 0; i < events.Length; i++)
+                {
+                    items[i] = events[i].BoxedItem;
+                }
+
+                ItemsCodec.WriteField(ref writer, 5, items);
                 break;
         }
 
@@ -85,7 +109,7 @@ internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
         string? streamNamespace = null, streamKey = null;
         long sequence = 0;
         byte kind = ItemKind;
-        object? item = null;
+        object?[]? items = null;
         Exception? error = null;
         while (reader.ReadFieldHeader(out var field))
         {
@@ -110,7 +134,7 @@ internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
                     error = ExceptionCodec.ReadValue(ref reader, field);
                     break;
                 case 5u:
-                    item = ObjectCodec.Instance.ReadValue(ref reader, field);
+                    items = ItemsCodec.ReadValue(ref reader, field);
                     break;
                 default:
                     reader.SkipField(field);
@@ -120,19 +144,30 @@ internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
 
         StreamId = StreamId.Create(streamNamespace ?? "", streamKey ?? "");
         var token = new StreamSequenceToken(sequence);
-        Event = kind switch
+        Events = kind switch
         {
-            CompletedKind => new StreamCompletedEvent(token),
-            ErrorKind => new StreamErrorEvent(error ?? new InvalidOperationException("The stream failed."), token),
-            _ => StreamItemEvent.ForBoxed(item, token),
+            CompletedKind => [new StreamCompletedEvent(token)],
+            ErrorKind => [new StreamErrorEvent(error ?? new InvalidOperationException("The stream failed."), token)],
+            _ => ItemEvents(items ?? [null], sequence),
         };
+    }
+
+    private static StreamEvent[] ItemEvents(object?[] items, long firstSequence)
+    {
+        var events = new StreamEvent[items.Length];
+        for (var i = 0; i < items.Length; i++)
+        {
+            events[i] = StreamItemEvent.ForBoxed(items[i], new StreamSequenceToken(firstSequence + i));
+        }
+
+        return events;
     }
 
     protected override void ClearArguments()
     {
         SubscriptionId = default;
         StreamId = default;
-        Event = null;
+        Events = null;
     }
 
     protected override void ReturnToPool() => GrainRequestPool<StreamDeliveryRequest>.Return(this);

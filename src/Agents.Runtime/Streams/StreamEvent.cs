@@ -10,6 +10,9 @@ internal abstract class StreamEvent(StreamSequenceToken token)
     /// <summary>The item as an object, for the wire (null for the end or error of a stream).</summary>
     public virtual object? BoxedItem => null;
 
+    /// <summary>Whether this is an item (items travel in batches; the end or error of a stream travels alone).</summary>
+    public virtual bool IsItem => false;
+
     /// <summary>Hands the event to <paramref name="observer"/> (an <see cref="IAsyncObserver{T}"/>).</summary>
     public abstract Task DeliverTo(object observer, StreamId streamId);
 }
@@ -17,6 +20,8 @@ internal abstract class StreamEvent(StreamSequenceToken token)
 internal sealed class StreamItemEvent<T>(T item, StreamSequenceToken token) : StreamEvent(token)
 {
     public override object? BoxedItem => item;
+
+    public override bool IsItem => true;
 
     public override Task DeliverTo(object observer, StreamId streamId) => observer is IAsyncObserver<T> typed
         ? typed.OnNextAsync(item, Token)
