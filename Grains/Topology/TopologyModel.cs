@@ -65,10 +65,10 @@ public abstract record KeyRule
     {
         public override string? KeyOf(Signal signal, out string? error)
         {
-            JsonElement data;
+            JsonDocument document;
             try
             {
-                data = signal.DataElement();
+                document = JsonDocument.Parse(signal.Data);
             }
             catch (JsonException ex)
             {
@@ -76,7 +76,9 @@ public abstract record KeyRule
                 return null;
             }
 
-            if (!Path.TryEvaluate(data, out var value))
+            // Read in place (no detached copy): the key is taken out before the document goes.
+            using var _ = document;
+            if (!Path.TryEvaluate(document.RootElement, out var value))
             {
                 error = $"signal {signal.Id} on {signal.Topic} has nothing at {Path} in its data";
                 return null;
