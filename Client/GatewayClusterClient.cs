@@ -161,7 +161,7 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
         throw new SiloUnavailableException($"No gateway of cluster '{_options.ClusterId}' could be reached: {string.Join("; ", errors)}");
     }
 
-    private static SiloAddress GatewayOf(Connection connection) => connection.RemoteHello!.SiloAddress;
+    private static SiloAddress GatewayOf(Connection connection) => connection.RemoteSilo;
 
     public void OnFrame(Connection connection, FrameHeader header, in System.Buffers.ReadOnlySequence<byte> body)
     {
