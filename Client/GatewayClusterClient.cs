@@ -138,7 +138,10 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
         Send(connection, request);
     }
 
-    private void Send(Connection connection, GrainRequest request) => _outbound.Send(connection, GatewayOf(connection), request);
+    // The table entry expires with the caller's own deadline, which Track has just computed from the same
+    // clock and timeout (a one-way call has neither, and gets no entry).
+    private void Send(Connection connection, GrainRequest request) =>
+        _outbound.Send(connection, GatewayOf(connection), request, request.Method.IsOneWay ? null : request.PendingDeadline);
 
     /// <summary>A live connection to the current gateway, or to the next one that answers.</summary>
     private async Task<Connection> GetGatewayConnectionAsync(CancellationToken cancellationToken)
