@@ -138,7 +138,10 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
         Send(connection, request);
     }
 
-    private void Send(Connection connection, GrainRequest request) => _outbound.Send(connection, GatewayOf(connection), request);
+    // The table entry expires with the caller's own deadline, which Track has just computed from the same
+    // clock and timeout (a one-way call has neither, and gets no entry).
+    private void Send(Connection connection, GrainRequest request) =>
+        _outbound.Send(connection, GatewayOf(connection), request, request.Method.IsOneWay ? null : request.PendingDeadline);
 
     /// <summary>A live connection to the current gateway, or to the next one that answers.</summary>
     private async Task<Connection> GetGatewayConnectionAsync(CancellationToken cancellationToken)
@@ -161,7 +164,7 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
         throw new SiloUnavailableException($"No gateway of cluster '{_options.ClusterId}' could be reached: {string.Join("; ", errors)}");
     }
 
-    private static SiloAddress GatewayOf(Connection connection) => connection.RemoteHello!.SiloAddress;
+    private static SiloAddress GatewayOf(Connection connection) => connection.RemoteSilo;
 
     public void OnFrame(Connection connection, FrameHeader header, in System.Buffers.ReadOnlySequence<byte> body)
     {

@@ -47,6 +47,10 @@ public ref struct WireWriter
 
     private const int MinimumBufferSize = 256;
 
+    // A UTF-16 code unit encodes to at most 3 UTF-8 bytes, so strings this short take at most 126
+    // bytes: their length is a one-byte varint.
+    private const int MaxOneByteLengthChars = 42;
+
     private readonly IBufferWriter<byte> _output;
     private readonly int _maxDepth;
     private Span<byte> _buffer;
@@ -241,6 +245,17 @@ public ref struct WireWriter
         }
 
         WriteFieldHeader(fieldId, WireType.LengthPrefixed);
+        if (value.Length <= MaxOneByteLengthChars)
+        {
+            // Short (grain types and keys, most arguments): its UTF-8 length fits a one-byte varint
+            // whatever the characters, so encode once, just after a byte reserved for the length.
+            Ensure(1 + (value.Length * 3));
+            var written = Encoding.UTF8.GetBytes(value, _buffer[(_buffered + 1)..]);
+            _buffer[_buffered] = (byte)written;
+            _buffered += 1 + written;
+            return;
+        }
+
         var length = Encoding.UTF8.GetByteCount(value);
         WriteVarUInt32((uint)length);
         Ensure(length);

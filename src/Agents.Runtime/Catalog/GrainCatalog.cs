@@ -75,8 +75,40 @@ internal sealed partial class GrainCatalog : IDisposable
     /// <summary>Whether this silo has a live activation (or worker pool) of the grain.</summary>
     internal bool HasActivation(GrainId grainId) => _directory.ContainsKey(grainId);
 
+    /// <summary>This silo's live activation (an ActivationData) or worker pool (a StatelessWorkerGroup) of the grain, if any; for <see cref="Deliver(GrainRequest, object)"/>.</summary>
+    internal bool TryGetTarget(GrainId grainId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out object? target) =>
+        _directory.TryGetValue(grainId, out target);
+
     /// <summary>Live activations on this silo, stateless workers included.</summary>
     public int ActivationCount => Volatile.Read(ref _activationCount);
+
+    /// <summary>
+    /// Delivers to <paramref name="target"/>, which <see cref="TryGetTarget"/> just found for the
+    /// request's grain. Should it have gone since (it refuses the request), resolves again as
+    /// <see cref="Deliver(GrainRequest)"/> does: exactly what Deliver does with the same find, minus the lookup.
+    /// </summary>
+    public void Deliver(GrainRequest request, object target)
+    {
+        if (target is ActivationData activation)
+        {
+            if (request.TargetReference is { } reference)
+            {
+                reference.CachedTarget = activation;
+            }
+
+            if (activation.TryEnqueue(request))
+            {
+                return;
+            }
+        }
+        else if (((StatelessWorkerGroup)target).TryEnqueue(request))
+        {
+            return;
+        }
+
+        // Refused, so not handed over: the request is still ours to route.
+        Deliver(request);
+    }
 
     /// <summary>Routes a request to its grain's activation, creating it if needed.</summary>
     public void Deliver(GrainRequest request)

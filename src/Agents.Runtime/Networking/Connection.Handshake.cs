@@ -95,6 +95,11 @@ internal sealed partial class Connection
             SendHello(local);
         }
 
+        if (remote.Role == ConnectionRole.Silo && remote.TryGetSiloAddress(out var silo))
+        {
+            _remoteSilo = silo;
+        }
+
         RemoteHello = remote;
         LogEstablished(_logger, Id, Direction, Remote, remote);
         return null;

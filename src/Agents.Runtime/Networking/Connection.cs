@@ -71,6 +71,8 @@ internal sealed partial class Connection : IAsyncDisposable
     private readonly TaskCompletionSource<Exception?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _readLoopDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IConnectionHandler? _handler;
+    // Written once by the handshake, before RemoteHello is published; read only after it.
+    private SiloAddress? _remoteSilo;
     private int _closing;
     private bool _readLoopStarted;
 
@@ -104,6 +106,13 @@ internal sealed partial class Connection : IAsyncDisposable
 
     /// <summary>The peer's hello; set once the handshake succeeded.</summary>
     public HelloMessage? RemoteHello { get; private set; }
+
+    /// <summary>
+    /// The peer as a silo address (a silo or gateway peer), parsed once at the handshake: senders
+    /// name their target with it on every call. Throws, as <see cref="HelloMessage.SiloAddress"/>
+    /// does, when the peer's hello carries no silo endpoint.
+    /// </summary>
+    public SiloAddress RemoteSilo => _remoteSilo ?? RemoteHello!.SiloAddress;
 
     /// <summary>Closing or closed: sends are refused.</summary>
     public bool IsClosed => Volatile.Read(ref _closing) != 0;

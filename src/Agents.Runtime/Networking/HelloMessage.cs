@@ -129,16 +129,27 @@ internal sealed record HelloMessage(ushort ProtocolVersion, string ClusterId, st
         return null;
     }
 
-    /// <summary>The sender as a silo address: a silo's hello carries <c>host:port</c> and its generation. Only meaningful for silos (and gateways).</summary>
-    public SiloAddress SiloAddress
+    /// <summary>
+    /// The sender as a silo address: a silo's hello carries <c>host:port</c> and its generation. Only
+    /// meaningful for silos (and gateways). Parses (and allocates) on every read: hot paths use
+    /// <see cref="Connection.RemoteSilo"/>, parsed once per connection.
+    /// </summary>
+    public SiloAddress SiloAddress => TryGetSiloAddress(out var silo)
+        ? silo
+        : throw new InvalidOperationException($"The hello of {this} does not carry a silo endpoint.");
+
+    /// <summary>The sender as a silo address, when <see cref="Address"/> is a <c>host:port</c> endpoint.</summary>
+    public bool TryGetSiloAddress(out SiloAddress silo)
     {
-        get
+        var colon = Address.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(Address.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
         {
-            var colon = Address.LastIndexOf(':');
-            return colon > 0 && int.TryParse(Address.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
-                ? new SiloAddress(Address[..colon], port, Generation)
-                : throw new InvalidOperationException($"The hello of {this} does not carry a silo endpoint.");
+            silo = new SiloAddress(Address[..colon], port, Generation);
+            return true;
         }
+
+        silo = default;
+        return false;
     }
 
     /// <summary>The endpoint to connect to for <paramref name="host"/>: an IP endpoint for an address, a DNS endpoint for a name.</summary>

@@ -84,6 +84,37 @@ public sealed class WireFormatTests
         Assert.Contains("out of the range of Int32", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0, 'a')]
+    [InlineData(42, 'a')]
+    [InlineData(43, 'a')]
+    [InlineData(42, 'é')]
+    [InlineData(42, '€')]
+    [InlineData(43, '€')]
+    [InlineData(42, '\uD800')]
+    [InlineData(200, 'a')]
+    public void A_string_is_its_utf8_byte_count_as_a_varint_then_its_utf8_bytes(int length, char character)
+    {
+        var value = new string(character, length);
+        var utf8 = System.Text.Encoding.UTF8.GetBytes(value);
+        var expected = new List<byte> { (1 << 3) | (byte)WireType.LengthPrefixed };
+        for (var count = (uint)utf8.Length; ; count >>= 7)
+        {
+            expected.Add((byte)(count < 0x80 ? count : (count & 0x7F) | 0x80));
+            if (count < 0x80)
+            {
+                break;
+            }
+        }
+
+        expected.AddRange(utf8);
+
+        var bytes = WireTestKit.Write((ref WireWriter w) => w.WriteString(1, value));
+
+        Assert.Equal(expected, bytes);
+        Assert.Equal(value.Replace('\uD800', '\uFFFD'), WireTestKit.Read(bytes, (ref WireReader r) => r.ReadString(r.ReadField())));
+    }
+
     [Fact]
     public void A_field_of_another_wire_type_is_rejected_with_its_id()
     {

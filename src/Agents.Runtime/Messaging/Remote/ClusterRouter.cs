@@ -60,12 +60,24 @@ internal sealed partial class ClusterRouter
     public void Route(GrainRequest request)
     {
         var grain = request.TargetId;
-        if (request.TargetReference?.CachedTarget is ActivationData
-            || !_catalog.Registry.TryGetClass(grain.Type, out var grainClass)
-            || grainClass.IsStatelessWorker
-            || _catalog.HasActivation(grain))
+        if (request.TargetReference?.CachedTarget is ActivationData)
         {
-            // Local (or an unknown type: the catalog explains that to the caller).
+            _catalog.Deliver(request);
+            return;
+        }
+
+        if (_catalog.TryGetTarget(grain, out var local))
+        {
+            // Live here (an activation or a stateless worker pool): the lookup that found it also
+            // serves the delivery, instead of the catalog looking it up again (every call from a
+            // client comes this way).
+            _catalog.Deliver(request, local);
+            return;
+        }
+
+        if (!_catalog.Registry.TryGetClass(grain.Type, out var grainClass) || grainClass.IsStatelessWorker)
+        {
+            // An unknown type (the catalog explains that to the caller), or a worker pool to start here.
             _catalog.Deliver(request);
             return;
         }

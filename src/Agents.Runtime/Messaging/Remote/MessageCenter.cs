@@ -171,9 +171,9 @@ internal sealed partial class MessageCenter : IConnectionHandler, IAsyncDisposab
 
     public void OnClosed(Connection connection, Exception? error)
     {
-        if (connection.Direction == ConnectionDirection.Outbound && connection.RemoteHello is { } hello)
+        if (connection.Direction == ConnectionDirection.Outbound && connection.RemoteHello is not null)
         {
-            var silo = hello.SiloAddress;
+            var silo = connection.RemoteSilo;
             var reason = error is null ? "closed the connection" : $"lost its connection ({error.Message})";
             Outbound.FailAll(silo, anyGeneration: false, reason);
             FailSystemCalls(silo, reason);

@@ -54,12 +54,16 @@ internal sealed partial class OutboundCalls : IDisposable
     /// Sends <paramref name="request"/> to <paramref name="target"/> over <paramref name="connection"/>.
     /// The request's routing fields (target grain, timeout, context) are already set.
     /// </summary>
-    public void Send(Connection connection, SiloAddress target, GrainRequest request)
+    /// <param name="connection">The connection to send on.</param>
+    /// <param name="target">The silo at its other end.</param>
+    /// <param name="request">The call.</param>
+    /// <param name="deadline">When the call's table entry expires (a timestamp of the same TimeProvider); by default now plus its timeout.</param>
+    public void Send(Connection connection, SiloAddress target, GrainRequest request, long? deadline = null)
     {
         var oneWay = request.Method.IsOneWay;
         if (!oneWay)
         {
-            Table.Add(request, target);
+            Table.Add(request, target, deadline);
             request.AddOwner();
         }
 

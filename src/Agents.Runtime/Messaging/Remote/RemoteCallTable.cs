@@ -63,20 +63,27 @@ internal sealed class RemoteCallTable
     }
 
     /// <summary>Registers <paramref name="request"/> under a new correlation id, which it then carries.</summary>
-    public void Add(GrainRequest request, SiloAddress target)
+    /// <param name="request">The call.</param>
+    /// <param name="target">Where it is sent.</param>
+    /// <param name="deadline">
+    /// When the entry expires, as a timestamp of this table's clock; by default now plus the request's
+    /// timeout. A sender that has just computed the caller's own deadline passes it, saving a clock read.
+    /// </param>
+    public void Add(GrainRequest request, SiloAddress target, long? deadline = null)
     {
         var id = Interlocked.Increment(ref _lastId);
         request.CorrelationId = id;
-        var timeout = request.Timeout;
-        var deadline = timeout <= TimeSpan.Zero || timeout == Timeout.InfiniteTimeSpan
-            ? long.MaxValue
-            : _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
+        var expires = deadline ?? DeadlineOf(request.Timeout);
         var shard = ShardOf(id);
         lock (shard)
         {
-            shard.Calls[id] = new RemoteCall(request, target, deadline);
+            shard.Calls[id] = new RemoteCall(request, target, expires);
         }
     }
+
+    private long DeadlineOf(TimeSpan timeout) => timeout <= TimeSpan.Zero || timeout == Timeout.InfiniteTimeSpan
+        ? long.MaxValue
+        : _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
 
     /// <summary>Takes the call out; only the caller that gets true may complete it.</summary>
     public bool TryTake(long correlationId, out RemoteCall call)
