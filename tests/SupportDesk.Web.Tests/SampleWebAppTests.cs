@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Agents;
 using Agents.Agents;
+using Agents.Client;
+using Agents.Signals;
 using Agents.Hosting;
 using Agents.Runtime.Hosting;
 using Agents.Runtime.Testing;
@@ -56,6 +58,35 @@ public sealed class SampleWebAppTests : IAsyncLifetime
                 return SupportDeskScenario.Matches(customer, summary);
             }, $"customer {customer}'s triage summary matches the tickets filed", TimeSpan.FromSeconds(20));
         }
+    }
+
+    [Fact]
+    public async Task A_client_subscription_through_the_gateway_sees_signals_published_anywhere_in_order()
+    {
+        // The web app's own SDK client: its subscription is a tap on the gateway's silo.
+        var agents = _web!.Services.GetRequiredService<IAgentsClient>();
+        await using var subscription = await agents.SubscribeAsync("sdk.*");
+        var cluster = new AgentsClient(_cluster.Silos[1].Client);
+        for (var i = 0; i < 30; i++)
+        {
+            // Published from the other silo, alternating topics.
+            await cluster.PublishAsync(i % 2 == 0 ? "sdk.even" : "sdk.odd", new { n = i }, id: $"sdk-{i:00}");
+        }
+
+        var received = new List<Signal>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await foreach (var signal in subscription.WithCancellation(deadline.Token))
+        {
+            received.Add(signal);
+            if (received.Count == 30)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, 30).Where(i => i % 2 == 0).Select(i => $"sdk-{i:00}"), received.Where(s => s.Topic == "sdk.even").Select(s => s.Id));
+        Assert.Equal(Enumerable.Range(0, 30).Where(i => i % 2 == 1).Select(i => $"sdk-{i:00}"), received.Where(s => s.Topic == "sdk.odd").Select(s => s.Id));
+        Assert.Equal(0, subscription.Dropped);
     }
 
     [Fact]
