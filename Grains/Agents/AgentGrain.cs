@@ -21,7 +21,10 @@ namespace Agents.Agents;
  *    bounded retry time and never blocks them.
  *  - A failed attempt's unsaved state changes are discarded: the agent's state is reloaded from the
  *    last saved JSON before the next attempt, and before the next signal after a dead letter.
- *  - Redeliveries are skipped by signal id (the last 256 handled ids, stored with the state).
+ *  - Redeliveries are skipped by signal id (the last 256 handled ids, stored with the state). A
+ *    handler that saves state saves, in the same write, that its signal was handled (its id and
+ *    the handled count): a redelivery after a crash that follows the save is skipped, not applied
+ *    twice to the state it already changed.
  *  - Asks that fail CircuitBreakerFailures times in a row open the breaker: asks are refused with a
  *    clear error until CircuitBreakerOpenFor has passed; the next success closes it.
  */
@@ -37,6 +40,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     private readonly TimeProvider _time;
     private readonly LocalAgentCensus _census;
     private bool _counted;
+    private bool _handledCountSaved; // the running handler's save already counted its signal as handled
     private readonly HashSet<string> _recent = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentOrder = new(); // _recent's ids, oldest first
     private Agent? _agent;
@@ -185,12 +189,24 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
             {
                 await handler(signal);
                 Remember(signal.Id);
-                _record.State.SignalsHandled++;
+                if (!_handledCountSaved)
+                {
+                    _record.State.SignalsHandled++;
+                }
+
+                _handledCountSaved = false;
                 return SignalOutcome.Handled;
             }
             catch (Exception ex)
             {
                 last = ex;
+                if (_handledCountSaved)
+                {
+                    // The attempt saved before it failed: the count in memory goes back; the next save corrects the stored one.
+                    _record.State.SignalsHandled--;
+                    _handledCountSaved = false;
+                }
+
                 agent.LoadState(_record.State.State);
                 if (ex is SignalDataException)
                 {
@@ -245,7 +261,22 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     {
         var (agent, _) = Attached();
         _record.State.State = agent.SaveState();
-        _record.State.RecentSignalIds = [.. _recentOrder];
+        if (_context?.CurrentSignal is { } handling && !_recent.Contains(handling.Id))
+        {
+            // Saved from a handler: the state it wrote includes having handled its signal.
+            var keep = Math.Min(_recentOrder.Count, AgentRecord.RememberedSignals - 1);
+            _record.State.RecentSignalIds = [.. _recentOrder.Skip(_recentOrder.Count - keep), handling.Id];
+            if (!_handledCountSaved)
+            {
+                _record.State.SignalsHandled++;
+                _handledCountSaved = true;
+            }
+        }
+        else
+        {
+            _record.State.RecentSignalIds = [.. _recentOrder];
+        }
+
         await _record.WriteStateAsync();
     }
 
