@@ -11,6 +11,13 @@ namespace Agents.Topology;
 /// </summary>
 internal static class YamlSettingsConverter
 {
+    /// <summary>
+    /// The most values one agent's settings may expand to. YAML aliases let a few lines stand for an
+    /// exponential number of values ("billion laughs"); the conversion stops there with an error
+    /// instead of exhausting the silo's memory at start-up.
+    /// </summary>
+    public const int MaxSettingValues = 100_000;
+
     /// <summary>The settings of an agent that has none: <c>{}</c>.</summary>
     public static JsonElement EmptyObject { get; } = ToElement(new JsonObject());
 
@@ -31,12 +38,23 @@ internal static class YamlSettingsConverter
         }
 
         var before = errors.Count;
-        var result = Untyped(settings, field, errors);
+        var budget = MaxSettingValues;
+        var result = Untyped(settings, field, errors, ref budget);
+        if (budget < 0)
+        {
+            errors.Add(settings, field, $"expands to more than {MaxSettingValues:N0} values (through YAML aliases?); settings that large are refused");
+        }
+
         return errors.Count == before ? (JsonObject?)result : null;
     }
 
-    private static JsonNode? Untyped(YamlNode node, string field, ErrorList errors)
+    private static JsonNode? Untyped(YamlNode node, string field, ErrorList errors, ref int budget)
     {
+        if (--budget < 0)
+        {
+            return null;
+        }
+
         switch (node)
         {
             case YamlMappingNode map:
@@ -45,7 +63,11 @@ internal static class YamlSettingsConverter
                 {
                     if (key is YamlScalarNode { Value: { } name } && !YamlNodes.IsNull(key))
                     {
-                        result[name] = Untyped(value, YamlNodes.Child(field, name), errors);
+                        result[name] = Untyped(value, YamlNodes.Child(field, name), errors, ref budget);
+                        if (budget < 0)
+                        {
+                            return null;
+                        }
                     }
                     else
                     {
@@ -59,7 +81,11 @@ internal static class YamlSettingsConverter
                 var array = new JsonArray();
                 for (var i = 0; i < list.Children.Count; i++)
                 {
-                    array.Add(Untyped(list.Children[i], YamlNodes.Item(field, i), errors));
+                    array.Add(Untyped(list.Children[i], YamlNodes.Item(field, i), errors, ref budget));
+                    if (budget < 0)
+                    {
+                        return null;
+                    }
                 }
 
                 return array;
