@@ -61,16 +61,7 @@ internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
         }
 
         var events = Events!;
-        OnInvoked(events.Length == 1 ? events[0].DeliverTo(observer, StreamId) : DeliverInOrderAsync(observer, StreamId, events));
-    }
-
-    private static async Task DeliverInOrderAsync(object observer, StreamId streamId, StreamEvent[] events)
-    {
-        // Continuations run on the activation's scheduler: the batch is one turn that interleaves only where the grain allows.
-        foreach (var streamEvent in events)
-        {
-            await streamEvent.DeliverTo(observer, streamId);
-        }
+        OnInvoked(events.Length == 1 ? events[0].DeliverTo(observer, StreamId) : StreamEvents.DeliverInOrderAsync(observer, StreamId, events));
     }
 
     public override void WriteArguments(ref WireWriter writer)

@@ -29,6 +29,43 @@ internal sealed class StreamItemEvent<T>(T item, StreamSequenceToken token) : St
             $"Stream {streamId} carries {typeof(T).Name} items, but a subscriber's observer is {observer.GetType().Name}, not an IAsyncObserver<{typeof(T).Name}>.");
 }
 
+/// <summary>Batches of events handed to one observer.</summary>
+internal static class StreamEvents
+{
+    /// <summary>
+    /// Hands <paramref name="events"/> to <paramref name="observer"/> one after another, each awaited
+    /// before the next. An event the observer throws on is skipped for it and the rest still come;
+    /// the failures are thrown at the end so they are logged.
+    /// </summary>
+    public static async Task DeliverInOrderAsync(object observer, StreamId streamId, StreamEvent[] events)
+    {
+        // In a grain, continuations run on the activation's scheduler: the batch is one turn that
+        // interleaves only where the grain allows.
+        List<Exception>? failures = null;
+        foreach (var streamEvent in events)
+        {
+            try
+            {
+                await streamEvent.DeliverTo(observer, streamId);
+            }
+            catch (Exception error)
+            {
+                (failures ??= []).Add(error);
+            }
+        }
+
+        if (failures is not null)
+        {
+            if (failures.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
+            }
+
+            throw new AggregateException($"{failures.Count} of a batch of {events.Length} events of stream {streamId} failed; each was skipped.", failures);
+        }
+    }
+}
+
 /// <summary>Items that arrived over the wire, typed by their runtime type.</summary>
 internal static class StreamItemEvent
 {

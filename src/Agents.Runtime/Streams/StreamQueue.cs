@@ -209,13 +209,8 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
         return request.AsTaskForCaller();
     }
 
-    private async Task DeliverToClientAsync(object observer, StreamEvent[] batch)
-    {
-        foreach (var streamEvent in batch)
-        {
-            await streamEvent.DeliverTo(observer, StreamId);
-        }
-    }
+    private Task DeliverToClientAsync(object observer, StreamEvent[] batch) =>
+        StreamEvents.DeliverInOrderAsync(observer, StreamId, batch);
 
     /// <summary>An explicit subscription: a grain's (observer attached in its activation) or a client's (observer held here).</summary>
     internal sealed class Subscription(Guid id, GrainId? grain)

@@ -75,3 +75,29 @@ public sealed class ExplicitConsumerGrain : Grain, IExplicitConsumerGrain
         return Task.CompletedTask;
     }
 }
+
+/// <summary>Subscribed implicitly to "picky" streams; throws on every multiple of seven.</summary>
+public interface IPickyConsumerGrain : IGrainWithStringKey
+{
+    Task<List<int>> Received();
+}
+
+[ImplicitStreamSubscription("picky")]
+public sealed class PickyConsumerGrain : Grain, IPickyConsumerGrain
+{
+    private readonly List<int> _received = [];
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+        await GetStreamProvider(StreamNames.Provider).GetStream<int>(StreamId.Create("picky", this.GetPrimaryKeyString())).SubscribeAsync(async (item, _) =>
+        {
+            await Task.Yield();
+            if (item % 7 == 0)
+            {
+                throw new InvalidOperationException($"{item} is a multiple of seven");
+            }
+
+            _received.Add(item);
+        });
+
+    public Task<List<int>> Received() => Task.FromResult(_received.ToList());
+}

@@ -23,6 +23,20 @@ public sealed class StreamTests(SiloFixture fixture) : IClassFixture<SiloFixture
     }
 
     [Fact]
+    public async Task An_event_a_subscriber_throws_on_is_skipped_and_the_rest_of_its_batch_still_arrives()
+    {
+        var stream = Provider.GetStream<int>(StreamId.Create("picky", "batch"));
+
+        // One batch call queues all 100 at once, so they are delivered in batches.
+        await stream.OnNextBatchAsync(Enumerable.Range(0, 100));
+
+        var expected = Enumerable.Range(0, 100).Where(i => i % 7 != 0).ToList();
+        var grain = fixture.Client.GetGrain<IPickyConsumerGrain>("batch");
+        await Eventually.HoldsAsync(async () => (await grain.Received()).Count == expected.Count, "every event but the multiples of seven arrived");
+        Assert.Equal(expected, await grain.Received());
+    }
+
+    [Fact]
     public async Task Explicit_subscribers_receive_every_event_in_order_and_survive_reactivation()
     {
         var alice = fixture.Client.GetGrain<IExplicitConsumerGrain>("alice");
