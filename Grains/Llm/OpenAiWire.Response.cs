@@ -34,17 +34,7 @@ internal static partial class OpenAiWire
         }
 
         var contents = new List<AIContent>();
-        var reasoning = String(wireMessage, "reasoning_content") ?? String(wireMessage, "reasoning");
-        if (!string.IsNullOrEmpty(reasoning))
-        {
-            contents.Add(new TextReasoningContent(reasoning));
-        }
-
-        var text = ContentText(wireMessage);
-        if (!string.IsNullOrEmpty(text))
-        {
-            contents.Add(new TextContent(text));
-        }
+        AddTextContents(wireMessage, contents);
 
         if (wireMessage.TryGetProperty("tool_calls", out var toolCalls) && toolCalls.ValueKind == JsonValueKind.Array)
         {
@@ -75,6 +65,22 @@ internal static partial class OpenAiWire
             Usage = Usage(root),
             RawRepresentation = root.Clone(),
         };
+    }
+
+    /// <summary>Adds the reasoning and the text of a message (or a streamed delta) to <paramref name="contents"/>, in that order.</summary>
+    private static void AddTextContents(JsonElement message, List<AIContent> contents)
+    {
+        var reasoning = String(message, "reasoning_content") ?? String(message, "reasoning");
+        if (!string.IsNullOrEmpty(reasoning))
+        {
+            contents.Add(new TextReasoningContent(reasoning));
+        }
+
+        var text = ContentText(message);
+        if (!string.IsNullOrEmpty(text))
+        {
+            contents.Add(new TextContent(text));
+        }
     }
 
     /// <summary>The server's own error message from an error body, or null when the body has none of the known shapes.</summary>

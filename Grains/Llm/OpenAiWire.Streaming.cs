@@ -42,17 +42,7 @@ internal static partial class OpenAiWire
             var contents = new List<AIContent>();
             if (Object(choice, "delta") is { } delta)
             {
-                var reasoning = String(delta, "reasoning_content") ?? String(delta, "reasoning");
-                if (!string.IsNullOrEmpty(reasoning))
-                {
-                    contents.Add(new TextReasoningContent(reasoning));
-                }
-
-                var text = ContentText(delta);
-                if (!string.IsNullOrEmpty(text))
-                {
-                    contents.Add(new TextContent(text));
-                }
+                AddTextContents(delta, contents);
 
                 if (delta.TryGetProperty("tool_calls", out var toolCalls) && toolCalls.ValueKind == JsonValueKind.Array)
                 {
