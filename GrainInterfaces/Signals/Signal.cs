@@ -12,6 +12,9 @@ namespace Agents.Signals;
 [System.Text.Json.Serialization.JsonConverter(typeof(SignalJsonConverter))]
 public sealed record Signal
 {
+    /// <summary>The longest id a publisher may give a signal (ids are kept for dedupe, so they stay short).</summary>
+    public const int MaxIdLength = 200;
+
     /// <summary>Unique id (CloudEvents <c>id</c>); consumers dedupe by it.</summary>
     [Id(0)]
     public required string Id { get; init; }
@@ -81,6 +84,9 @@ public sealed record Signal
             CausationId = Id,
             TraceParent = TraceParent,
         };
+
+    /// <summary>Whether <paramref name="id"/> can be a signal id: 1 to <see cref="MaxIdLength"/> characters, no control characters.</summary>
+    public static bool IsValidId(string? id) => id is { Length: > 0 and <= MaxIdLength } && !id.Any(char.IsControl);
 
     public override string ToString() => $"{Topic} {Id}{(Subject is null ? "" : $" (subject {Subject})")}";
 }

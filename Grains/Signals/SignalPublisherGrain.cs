@@ -13,6 +13,11 @@ public sealed class SignalPublisherGrain(IOptions<AgentServiceOptions> options) 
     {
         ArgumentNullException.ThrowIfNull(signal);
         TopicPattern.ValidateTopic(signal.Topic);
+        if (!Signal.IsValidId(signal.Id))
+        {
+            throw new ArgumentException($"A signal id must be 1 to {Signal.MaxIdLength} characters without control characters (got {signal.Id?.Length ?? 0} characters).", nameof(signal));
+        }
+
         signal = signal with { TraceParent = signal.TraceParent ?? Activity.Current?.Id };
         return GetStreamProvider(options.Value.StreamProvider)
             .GetStream<Signal>(SignalStreams.For(signal.Topic))

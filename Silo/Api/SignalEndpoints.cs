@@ -13,6 +13,7 @@ namespace Agents.Silo.Api;
 /// </summary>
 internal static class SignalEndpoints
 {
+
     public static void MapSignalEndpoints(this IEndpointRouteBuilder api)
     {
         api.MapPost("/signals/{topic}", PublishAsync);
@@ -44,6 +45,11 @@ internal static class SignalEndpoints
         };
         if ((id ?? Header(headers, "ce-id")) is { } givenId)
         {
+            if (!Signal.IsValidId(givenId))
+            {
+                return Problems.BadRequest($"A signal id must be 1 to {Signal.MaxIdLength} characters without control characters (got {givenId.Length} characters).", context);
+            }
+
             signal = signal with { Id = givenId };
         }
 

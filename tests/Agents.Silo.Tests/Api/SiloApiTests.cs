@@ -113,6 +113,7 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
         { "POST", "api/agents/recent/alerts/ask/recent", "{\"topic\": \"a..b\"}", HttpStatusCode.InternalServerError, "failed" },
         { "POST", "api/signals/bad..topic", "{}", HttpStatusCode.BadRequest, "'bad..topic' is not a topic" },
         { "POST", "api/signals/tickets.new", "{\"customer\": ", HttpStatusCode.BadRequest, "not valid JSON" },
+        { "POST", "api/signals/tickets.new?id=" + new string('i', 201), "{}", HttpStatusCode.BadRequest, "A signal id must be 1 to 200 characters" },
         { "POST", "api/signals/tickets.new", "{\"text\": \"" + new string('x', 5000) + "\"}", HttpStatusCode.RequestEntityTooLarge, "larger than 4096 bytes" },
         { "GET", "api/signals/a.%23.b/stream", null, HttpStatusCode.BadRequest, "is not a topic pattern" },
         { "GET", "api/dead-letters?max=-1", null, HttpStatusCode.BadRequest, "max must be 0 or more" },
