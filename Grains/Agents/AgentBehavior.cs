@@ -99,6 +99,9 @@ public sealed class AgentBehavior
 
     internal bool TryGetRequest(string name, out RequestHandler handler) => _requests.TryGetValue(name, out handler!);
 
+    /// <summary>The name of the only request answered, or null when there are none or several (without copying <see cref="Requests"/>).</summary>
+    internal string? OnlyRequest => _requests.Count == 1 ? _requests.Keys.First() : null;
+
     internal sealed record RequestHandler(Func<JsonElement, Task<JsonElement>> Handle, string? Description, Type? RequestType);
 }
 

@@ -114,10 +114,10 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
                 $"Agent {_id} failed {_consecutiveAskFailures} asks in a row (last: {_lastAskFailure}); its circuit breaker refuses asks until {_breakerOpenUntil:O}.");
         }
 
-        if (string.IsNullOrEmpty(request) && behavior.Requests.Count == 1)
+        if (string.IsNullOrEmpty(request) && behavior.OnlyRequest is { } only)
         {
             // No request named and only one answered: that one is the agent's default.
-            request = behavior.Requests.Keys.First();
+            request = only;
         }
 
         if (!behavior.TryGetRequest(request ?? "", out var handler))

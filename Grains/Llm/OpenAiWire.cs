@@ -53,8 +53,6 @@
  *
  * ERRORS  {"error":{"message","type","code"}} (OpenAI, Azure, vLLM), {"error":"text"} (Ollama), {"message"} or {"detail"} (others).
  */
-using System.Buffers;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
