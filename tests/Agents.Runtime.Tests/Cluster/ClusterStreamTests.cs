@@ -18,8 +18,14 @@ public sealed class ClusterStreamTests : IAsyncLifetime
     [Fact]
     public async Task Events_produced_on_one_silo_reach_implicit_subscribers_on_the_other_in_order()
     {
-        var provider = _cluster.Silos[0].Client.GetStreamProvider(StreamNames.Provider);
+        // The consumers live on silo 1 (prefer-local placement, first called from there); the producer is on silo 0.
         var keys = Enumerable.Range(0, 8).Select(i => $"spread-{i}").ToArray();
+        foreach (var key in keys)
+        {
+            Assert.Empty(await _cluster.Silos[1].Client.GetGrain<IImplicitConsumerGrain>(key).Received());
+        }
+
+        var provider = _cluster.Silos[0].Client.GetStreamProvider(StreamNames.Provider);
         foreach (var key in keys)
         {
             var stream = provider.GetStream<int>(StreamId.Create(StreamNames.Numbers, key));
@@ -37,6 +43,6 @@ public sealed class ClusterStreamTests : IAsyncLifetime
         }
 
         var remote = keys.Count(k => _cluster.Silos[1].IsActive(new GrainId(GrainClassInfo.GrainTypeOf(typeof(ImplicitConsumerGrain)), k)));
-        Assert.True(remote > 0, "placement put no consumer on the silo that did not produce, so nothing crossed the wire");
+        Assert.True(remote == keys.Length, $"only {remote} of {keys.Length} consumers stayed on silo 1, so not every stream crossed the wire");
     }
 }

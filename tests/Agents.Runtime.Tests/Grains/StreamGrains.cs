@@ -15,7 +15,9 @@ public interface IImplicitConsumerGrain : IGrainWithStringKey
     Task<List<int>> Received();
 }
 
+/// <remarks>Prefer-local placement lets a cluster test choose the consumer's silo by calling it from there first.</remarks>
 [ImplicitStreamSubscription(StreamNames.Numbers)]
+[PreferLocalPlacement]
 public sealed class ImplicitConsumerGrain : Grain, IImplicitConsumerGrain
 {
     private readonly List<int> _received = [];
