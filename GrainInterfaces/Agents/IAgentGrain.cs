@@ -24,6 +24,13 @@ public interface IAgentGrain : IGrainWithStringKey
     /// </summary>
     Task<SignalOutcome> Deliver(Signal signal);
 
+    /// <summary>
+    /// Hands the agent several signals routed to it, handled one after another in array order, each
+    /// exactly as <see cref="Deliver"/> handles it (a dead-lettered signal does not stop the rest).
+    /// Completes when the last was handled or dead-lettered.
+    /// </summary>
+    Task DeliverBatch(Signal[] signals);
+
     /// <summary>The agent's type, key, counters and a summary of its state.</summary>
     [ReadOnly]
     Task<AgentSnapshot> Describe();

@@ -64,7 +64,7 @@ public sealed record Signal
     /// <summary>A new signal with a fresh id and the current time.</summary>
     public static Signal Create(string topic, string dataJson, string source, string? subject = null) => new()
     {
-        Id = Guid.NewGuid().ToString("N"),
+        Id = SignalIds.Next(),
         Source = source,
         Topic = TopicPattern.ValidateTopic(topic),
         Subject = subject,
@@ -86,7 +86,7 @@ public sealed record Signal
         };
 
     /// <summary>Whether <paramref name="id"/> can be a signal id: 1 to <see cref="MaxIdLength"/> characters, no control characters.</summary>
-    public static bool IsValidId(string? id) => id is { Length: > 0 and <= MaxIdLength } && !id.Any(char.IsControl);
+    public static bool IsValidId(string? id) => id is { Length: > 0 and <= MaxIdLength } && !id.AsSpan().ContainsAnyInRange('\u0000', '\u001f') && !id.AsSpan().ContainsAnyInRange('\u007f', '\u009f');
 
     public override string ToString() => $"{Topic} {Id}{(Subject is null ? "" : $" (subject {Subject})")}";
 }

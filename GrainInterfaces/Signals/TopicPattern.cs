@@ -93,6 +93,13 @@ public sealed class TopicPattern : IEquatable<TopicPattern>
             return false;
         }
 
+        if (IsWellFormed(topic))
+        {
+            // The common case, checked without allocating; only a bad topic is split to say what is wrong.
+            error = "";
+            return true;
+        }
+
         var segments = topic.Split('.');
         for (var i = 0; i < segments.Length; i++)
         {
@@ -143,6 +150,34 @@ public sealed class TopicPattern : IEquatable<TopicPattern>
 
         // Every topic segment must have been consumed.
         return position == topic.Length + 1;
+    }
+
+    /// <summary>Segments of letters, digits, '-' and '_' separated by single dots, none empty.</summary>
+    private static bool IsWellFormed(string topic)
+    {
+        var segmentLength = 0;
+        foreach (var c in topic)
+        {
+            if (c == '.')
+            {
+                if (segmentLength == 0)
+                {
+                    return false;
+                }
+
+                segmentLength = 0;
+            }
+            else if (char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            {
+                segmentLength++;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return segmentLength > 0;
     }
 
     private static bool IsValidSegment(string segment, out string reason)

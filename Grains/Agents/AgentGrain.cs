@@ -41,8 +41,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     private readonly LocalAgentCensus _census;
     private bool _counted;
     private bool _handledCountSaved; // the running handler's save already counted its signal as handled
-    private readonly HashSet<string> _recent = new(StringComparer.Ordinal);
-    private readonly Queue<string> _recentOrder = new(); // _recent's ids, oldest first
+    private readonly RecentSignalIds _recent = new();
     private Agent? _agent;
     private AgentBehavior? _behavior;
     private AgentContext? _context;
@@ -163,9 +162,27 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         }
     }
 
-    public async Task<SignalOutcome> Deliver(Signal signal)
+    public Task<SignalOutcome> Deliver(Signal signal)
     {
         ArgumentNullException.ThrowIfNull(signal);
+        return HandleAsync(signal).AsTask();
+    }
+
+    public async Task DeliverBatch(Signal[] signals)
+    {
+        ArgumentNullException.ThrowIfNull(signals);
+        foreach (var signal in signals)
+        {
+            if (signal is not null)
+            {
+                await HandleAsync(signal);
+            }
+        }
+    }
+
+    /// <summary>Handles one signal: dedupe, the handler with its retries, then the dead letters if it kept failing.</summary>
+    private async ValueTask<SignalOutcome> HandleAsync(Signal signal)
+    {
         var (agent, behavior) = Attached();
         if (_recent.Contains(signal.Id))
         {
@@ -264,8 +281,9 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         if (_context?.CurrentSignal is { } handling && !_recent.Contains(handling.Id))
         {
             // Saved from a handler: the state it wrote includes having handled its signal.
-            var keep = Math.Min(_recentOrder.Count, AgentRecord.RememberedSignals - 1);
-            _record.State.RecentSignalIds = [.. _recentOrder.Skip(_recentOrder.Count - keep), handling.Id];
+            var ids = _recent.Newest(AgentRecord.RememberedSignals - 1);
+            ids.Add(handling.Id);
+            _record.State.RecentSignalIds = ids;
             if (!_handledCountSaved)
             {
                 _record.State.SignalsHandled++;
@@ -274,7 +292,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         }
         else
         {
-            _record.State.RecentSignalIds = [.. _recentOrder];
+            _record.State.RecentSignalIds = _recent.Newest(AgentRecord.RememberedSignals);
         }
 
         await _record.WriteStateAsync();
@@ -297,19 +315,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         _agent is { } agent && _behavior is { } behavior ? (agent, behavior) : throw new InvalidOperationException($"Agent {_id} is not activated.");
 
     /// <summary>Remembers a handled id, forgetting the oldest beyond the last <see cref="AgentRecord.RememberedSignals"/>.</summary>
-    private void Remember(string signalId)
-    {
-        if (!_recent.Add(signalId))
-        {
-            return;
-        }
-
-        _recentOrder.Enqueue(signalId);
-        if (_recentOrder.Count > AgentRecord.RememberedSignals)
-        {
-            _recent.Remove(_recentOrder.Dequeue());
-        }
-    }
+    private void Remember(string signalId) => _recent.Add(signalId);
 
     [LoggerMessage(4100, LogLevel.Debug, "Agent {Agent} has no handler for {Topic}; signal {SignalId} ignored")]
     private static partial void LogIgnored(ILogger logger, AgentId agent, string topic, string signalId);

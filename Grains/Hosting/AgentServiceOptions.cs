@@ -27,8 +27,11 @@ public sealed class AgentServiceOptions
     /// <summary>Dead letters kept (the oldest go first).</summary>
     public int DeadLetterCapacity { get; set; } = 1000;
 
-    /// <summary>Deliveries a topic's dispatcher keeps in flight before it waits for the oldest (back-pressure).</summary>
-    public int MaxDeliveriesInFlight { get; set; } = 1024;
+    /// <summary>
+    /// Signals a topic's dispatcher has handed to agents and not yet seen handled (in flight or
+    /// waiting behind an agent's delivery); beyond that it waits, which holds back the topic's stream.
+    /// </summary>
+    public int MaxSignalsInFlight { get; set; } = 16_384;
 
     /// <summary>Checks every value; the messages name the setting.</summary>
     public IEnumerable<string> Validate()
@@ -58,9 +61,9 @@ public sealed class AgentServiceOptions
             yield return $"{SectionName}:DeadLetterCapacity must be at least 1 (was {DeadLetterCapacity}).";
         }
 
-        if (MaxDeliveriesInFlight < 1)
+        if (MaxSignalsInFlight < 1)
         {
-            yield return $"{SectionName}:MaxDeliveriesInFlight must be at least 1 (was {MaxDeliveriesInFlight}).";
+            yield return $"{SectionName}:MaxSignalsInFlight must be at least 1 (was {MaxSignalsInFlight}).";
         }
 
         if (string.IsNullOrWhiteSpace(StreamProvider))

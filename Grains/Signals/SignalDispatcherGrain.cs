@@ -12,14 +12,25 @@ namespace Agents.Signals;
  * each signal it finds the matching routes, derives each route's agent key, and hands the signal to
  * that agent.
  *
+ * The dispatcher takes the stream in batches (up to StreamBatch signals per turn). Each agent it is
+ * sending to has a lane: the one delivery in flight to that agent and the signals waiting behind
+ * it. A turn appends each signal to its agent's lane and, at the end, starts the lanes it opened;
+ * when a delivery completes, everything waiting goes in the next one (at most MaxBatch signals).
+ * Idle, a signal goes out at once, alone; under load an agent gets its signals a batch per call
+ * instead of a call per signal (adaptive batching, as a group commit does for disk writes).
+ *
  * Invariants
- *  - Per-agent order: the dispatcher sends an agent its signals in stream order, and an activation
- *    runs calls from one sender in the order they were sent, so each agent handles a topic's signals
- *    in publication order.
- *  - No head-of-line blocking: the dispatcher does not wait for a handler before dispatching the
- *    next signal, so an agent retrying a poisoned signal delays only itself.
- *  - Bounded: at most MaxDeliveriesInFlight deliveries are outstanding; beyond that the dispatcher
- *    waits for the oldest, which holds back the stream (back-pressure), not memory.
+ *  - Per-agent order: a lane has at most one delivery in flight and sends its waiting signals in
+ *    arrival order, so each agent handles a topic's signals in stream (publication) order.
+ *  - No head-of-line blocking: the dispatcher never waits for a handler; an agent retrying a
+ *    poisoned signal holds up only its own lane.
+ *  - Bounded: at most MaxSignalsInFlight signals are in lanes (in flight or waiting); beyond that
+ *    the dispatcher's turn starts the lanes it opened and waits for room, which holds back the
+ *    stream (back-pressure), not memory. Lanes opened but not started are always started before
+ *    any wait, so the room the dispatcher waits for is always on its way.
+ *  - Lanes exist only while they carry signals: the last completion of an idle lane removes it.
+ *  - Lanes are touched by the dispatcher's turn and by delivery completions (on pool threads), so
+ *    every lane operation holds _lanes' lock; no call is made while holding it.
  *  - A signal a route cannot key (no subject, nothing at the JSON path) is dead-lettered with the
  *    reason; other routes of the same signal still get it.
  *  - Every signal goes to the live feed of every silo (SSE, client taps) before its routes, in
@@ -40,14 +51,23 @@ public interface ISignalDispatcherGrain : IGrainWithStringKey
 
 /// <summary>Dispatches a topic's signals to the agents its routes name. See the invariants at the top of this file.</summary>
 [GrainType("signal-dispatcher")]
-[ImplicitStreamSubscription(SignalStreams.Namespace)]
+[ImplicitStreamSubscription(SignalStreams.Namespace, MaxBatch = StreamBatch)]
 public sealed partial class SignalDispatcherGrain(
     SignalRoutes routes,
     SignalFeedFanOut feed,
     IOptions<AgentServiceOptions> options,
     ILogger<SignalDispatcherGrain> logger) : Grain, ISignalDispatcherGrain
 {
-    private readonly Queue<Task> _inFlight = new();
+    /// <summary>The most signals one delivery to an agent carries.</summary>
+    public const int MaxBatch = 256;
+
+    /// <summary>The most signals the stream hands the dispatcher in one turn: enough for an agent's signals to meet in one lane.</summary>
+    public const int StreamBatch = 4096;
+
+    private readonly Dictionary<(string Type, string Key), Lane> _lanes = [];
+    private readonly int _maxInFlight = options.Value.MaxSignalsInFlight;
+    private int _inLanes; // signals in flight or waiting, under _lanes' lock
+    private TaskCompletionSource? _room; // set when the dispatcher waits for _inLanes to drop, under _lanes' lock
     private long _signals;
     private long _deliveries;
     private long _unroutable;
@@ -55,67 +75,170 @@ public sealed partial class SignalDispatcherGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken) =>
         GetStreamProvider(options.Value.StreamProvider)
             .GetStream<Signal>(SignalStreams.For(this.GetPrimaryKeyString()))
-            .SubscribeAsync((signal, _) => DispatchAsync(signal));
+            .SubscribeBatchAsync(DispatchAsync);
 
     public Task<TopicStats> Stats() => Task.FromResult(new TopicStats(this.GetPrimaryKeyString(), _signals, _deliveries, _unroutable));
 
-    private async Task DispatchAsync(Signal signal)
+    private async Task DispatchAsync(IReadOnlyList<Signal> signals)
     {
-        _signals++;
-        feed.Publish(signal);
-        var matching = routes.For(signal.Topic);
-        for (var r = 0; r < matching.Count; r++) // no enumerator allocated per signal
+        List<Lane>? opened = null;
+        try
         {
-            var route = matching[r];
-            var key = route.Key.KeyOf(signal, out var error);
-            if (key is null)
+            for (var s = 0; s < signals.Count; s++)
             {
-                _unroutable++;
-                LogUnroutable(logger, signal.Id, signal.Topic, route.AgentType, error!);
-                await GrainFactory.GetGrain<IDeadLetterGrain>(DeadLetterGrain.Key).Add(new DeadLetter
+                var signal = signals[s];
+                _signals++;
+                feed.Publish(signal);
+                var matching = routes.For(signal.Topic);
+                for (var r = 0; r < matching.Count; r++) // no enumerator allocated per signal
                 {
-                    Signal = signal,
-                    Agent = $"{route.AgentType}/?",
-                    Attempts = 0,
-                    ErrorType = "Unroutable",
-                    ErrorMessage = $"{route.Location}: the route to '{route.AgentType}' could not derive a key ({route.Key}): {error}",
-                    At = DateTimeOffset.UtcNow,
-                });
-                continue;
-            }
+                    var route = matching[r];
+                    var key = route.Key.KeyOf(signal, out var error);
+                    if (key is null)
+                    {
+                        _unroutable++;
+                        await DeadLetterUnroutableAsync(signal, route, error!);
+                        continue;
+                    }
 
-            while (_inFlight.Count >= options.Value.MaxDeliveriesInFlight)
-            {
-                await _inFlight.Dequeue();
-            }
+                    if (WaitForRoom() is { } room)
+                    {
+                        StartLanes(ref opened);
+                        await room;
+                    }
 
-            _deliveries++;
-            var agent = new AgentId(route.AgentType, key);
-            _inFlight.Enqueue(DeliverAsync(agent, signal));
-            while (_inFlight.Count > 0 && _inFlight.Peek().IsCompleted)
-            {
-                _ = _inFlight.Dequeue();
+                    _deliveries++;
+                    lock (_lanes)
+                    {
+                        _inLanes++;
+                        if (!_lanes.TryGetValue((route.AgentType, key), out var lane))
+                        {
+                            lane = new Lane(new AgentId(route.AgentType, key));
+                            _lanes.Add((route.AgentType, key), lane);
+                            (opened ??= []).Add(lane);
+                        }
+
+                        lane.Waiting.Enqueue(signal);
+                    }
+                }
             }
+        }
+        finally
+        {
+            StartLanes(ref opened);
         }
     }
 
-    private async Task DeliverAsync(AgentId agent, Signal signal)
+    private Task DeadLetterUnroutableAsync(Signal signal, Topology.RouteDefinition route, string error)
     {
-        try
+        LogUnroutable(logger, signal.Id, signal.Topic, route.AgentType, error);
+        return GrainFactory.GetGrain<IDeadLetterGrain>(DeadLetterGrain.Key).Add(new DeadLetter
         {
-            // Not back on this grain's turn: the outcome needs no state here, and the dispatcher's turns are its throughput.
-            await GrainFactory.GetGrain<IAgentGrain>(agent.GrainKey).Deliver(signal).ConfigureAwait(false);
-        }
-        catch (Exception ex)
+            Signal = signal,
+            Agent = $"{route.AgentType}/?",
+            Attempts = 0,
+            ErrorType = "Unroutable",
+            ErrorMessage = $"{route.Location}: the route to '{route.AgentType}' could not derive a key ({route.Key}): {error}",
+            At = DateTimeOffset.UtcNow,
+        });
+    }
+
+    private void StartLanes(ref List<Lane>? opened)
+    {
+        if (opened is null)
         {
-            // The agent's own failures are dead-lettered by the agent; this is a failure to reach it.
-            LogDeliveryFailed(logger, ex, signal.Id, signal.Topic, agent);
+            return;
         }
+
+        foreach (var lane in opened)
+        {
+            _ = RunLaneAsync(lane);
+        }
+
+        opened = null;
+    }
+
+    /// <summary>Null when a signal may go into a lane now; otherwise the task that completes when there is room.</summary>
+    private Task? WaitForRoom()
+    {
+        lock (_lanes)
+        {
+            if (_inLanes < _maxInFlight)
+            {
+                return null;
+            }
+
+            _room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _room.Task;
+        }
+    }
+
+    /// <summary>Delivers what waits in the lane, a batch at a time, until it is empty and removed.</summary>
+    private async Task RunLaneAsync(Lane lane)
+    {
+        var agent = GrainFactory.GetGrain<IAgentGrain>(lane.Agent.GrainKey);
+        var batch = NextBatch(lane, delivered: 0);
+        while (batch is not null)
+        {
+            try
+            {
+                // Not back on this grain's turn: the outcome needs no state here, and the dispatcher's turns are its throughput.
+                await agent.DeliverBatch(batch).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The agent's own failures are dead-lettered by the agent; this is a failure to reach it.
+                LogDeliveryFailed(logger, ex, batch.Length, batch[0].Id, this.GetPrimaryKeyString(), lane.Agent);
+            }
+
+            batch = NextBatch(lane, delivered: batch.Length);
+        }
+    }
+
+    /// <summary>Counts <paramref name="delivered"/> signals out of the lanes and takes the lane's next batch, or removes the lane when nothing waits.</summary>
+    private Signal[]? NextBatch(Lane lane, int delivered)
+    {
+        TaskCompletionSource? room = null;
+        Signal[]? batch = null;
+        lock (_lanes)
+        {
+            _inLanes -= delivered;
+            if (_room is not null && _inLanes < _maxInFlight)
+            {
+                room = _room;
+                _room = null;
+            }
+
+            var count = Math.Min(lane.Waiting.Count, MaxBatch);
+            if (count == 0)
+            {
+                _lanes.Remove((lane.Agent.Type, lane.Agent.Key));
+            }
+            else
+            {
+                batch = new Signal[count];
+                for (var i = 0; i < count; i++)
+                {
+                    batch[i] = lane.Waiting.Dequeue();
+                }
+            }
+        }
+
+        room?.SetResult();
+        return batch;
+    }
+
+    /// <summary>One agent's delivery in flight and the signals waiting behind it.</summary>
+    private sealed class Lane(AgentId agent)
+    {
+        public AgentId Agent { get; } = agent;
+
+        public Queue<Signal> Waiting { get; } = new();
     }
 
     [LoggerMessage(4200, LogLevel.Warning, "Signal {SignalId} on {Topic} could not be routed to '{AgentType}': {Reason}; it went to the dead letters")]
     private static partial void LogUnroutable(ILogger logger, string signalId, string topic, string agentType, string reason);
 
-    [LoggerMessage(4201, LogLevel.Error, "Signal {SignalId} on {Topic} could not be delivered to agent {Agent}")]
-    private static partial void LogDeliveryFailed(ILogger logger, Exception exception, string signalId, string topic, AgentId agent);
+    [LoggerMessage(4201, LogLevel.Error, "{Count} signal(s) from {SignalId} on {Topic} could not be delivered to agent {Agent}")]
+    private static partial void LogDeliveryFailed(ILogger logger, Exception exception, int count, string signalId, string topic, AgentId agent);
 }

@@ -1,26 +1,75 @@
 using System.Diagnostics;
 using Agents.Hosting;
+using Agents.Streams;
 using Microsoft.Extensions.Options;
 
 namespace Agents.Signals;
 
-/// <summary>Puts a signal on its topic's stream from a grain context.</summary>
+/// <summary>Puts signals on their topics' streams from a grain context.</summary>
 [GrainType("signal-publisher")]
 [StatelessWorker]
 public sealed class SignalPublisherGrain(IOptions<AgentServiceOptions> options) : Grain, ISignalPublisherGrain
 {
     public Task Publish(Signal signal)
     {
-        ArgumentNullException.ThrowIfNull(signal);
-        TopicPattern.ValidateTopic(signal.Topic);
-        if (!Signal.IsValidId(signal.Id))
+        signal = Checked(signal, 0, 1);
+        return Stream(signal.Topic).OnNextAsync(signal);
+    }
+
+    public async Task PublishBatch(Signal[] signals)
+    {
+        ArgumentNullException.ThrowIfNull(signals);
+        var checkedSignals = new Signal[signals.Length];
+        var sameTopic = true;
+        for (var i = 0; i < signals.Length; i++)
         {
-            throw new ArgumentException($"A signal id must be 1 to {Signal.MaxIdLength} characters without control characters (got {signal.Id?.Length ?? 0} characters).", nameof(signal));
+            checkedSignals[i] = Checked(signals[i], i, signals.Length);
+            sameTopic &= string.Equals(checkedSignals[i].Topic, checkedSignals[0].Topic, StringComparison.Ordinal);
         }
 
-        signal = signal with { TraceParent = signal.TraceParent ?? Activity.Current?.Id };
-        return GetStreamProvider(options.Value.StreamProvider)
-            .GetStream<Signal>(SignalStreams.For(signal.Topic))
-            .OnNextAsync(signal);
+        if (checkedSignals.Length == 0)
+        {
+            return;
+        }
+
+        if (sameTopic)
+        {
+            // One topic (the usual batch): appended to its stream in one step.
+            await Stream(checkedSignals[0].Topic).OnNextBatchAsync(checkedSignals);
+            return;
+        }
+
+        foreach (var signal in checkedSignals)
+        {
+            await Stream(signal.Topic).OnNextAsync(signal);
+        }
+    }
+
+    private IAsyncStream<Signal> Stream(string topic) =>
+        GetStreamProvider(options.Value.StreamProvider).GetStream<Signal>(SignalStreams.For(topic));
+
+    /// <summary>The signal as it goes on the stream (with the caller's trace context); throws naming what is wrong with it.</summary>
+    private static Signal Checked(Signal? signal, int index, int count)
+    {
+        var which = count == 1 ? "The signal" : $"Signal {index} of the batch of {count}";
+        if (signal is null)
+        {
+            throw new ArgumentException($"{which} is null.", count == 1 ? nameof(signal) : "signals");
+        }
+
+        if (!TopicPattern.IsValidTopic(signal.Topic, out var error))
+        {
+            throw new FormatException(count == 1 ? error : $"{which}: {error}");
+        }
+
+        if (!Signal.IsValidId(signal.Id))
+        {
+            throw new ArgumentException(
+                $"{which} has a bad id: a signal id must be 1 to {Signal.MaxIdLength} characters without control characters (got {signal.Id?.Length ?? 0} characters).",
+                count == 1 ? nameof(signal) : "signals");
+        }
+
+        // A copy only when there is a trace context to record.
+        return signal.TraceParent is null && Activity.Current?.Id is { } traceParent ? signal with { TraceParent = traceParent } : signal;
     }
 }

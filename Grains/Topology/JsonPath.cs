@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace Agents.Topology;
@@ -122,7 +124,141 @@ public sealed class JsonPath
         return true;
     }
 
+    /// <summary>
+    /// Reads the value at this path straight from JSON text, without building a document: a
+    /// scalar's text (a string unescaped, a number or boolean as written) and the kind of whatever
+    /// is there. The whole text is still checked, so malformed JSON is <see cref="PathRead.NotJson"/>
+    /// wherever the fault is. Where an object repeats a member name, the first one counts.
+    /// </summary>
+    public PathRead Read(string json, out JsonValueKind kind, out string? text, out string? error)
+    {
+        kind = JsonValueKind.Undefined;
+        text = null;
+        error = null;
+        var maxBytes = Encoding.UTF8.GetMaxByteCount(json.Length);
+        byte[]? rented = null;
+        var buffer = maxBytes <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        try
+        {
+            var reader = new Utf8JsonReader(buffer[..Encoding.UTF8.GetBytes(json, buffer)]);
+            if (!reader.Read())
+            {
+                error = "it is empty";
+                return PathRead.NotJson;
+            }
+
+            var found = Walk(ref reader);
+            if (found)
+            {
+                (kind, text) = reader.TokenType switch
+                {
+                    JsonTokenType.String => (JsonValueKind.String, reader.GetString()),
+                    JsonTokenType.Number => (JsonValueKind.Number, Encoding.UTF8.GetString(reader.ValueSpan)),
+                    JsonTokenType.True => (JsonValueKind.True, "true"),
+                    JsonTokenType.False => (JsonValueKind.False, "false"),
+                    JsonTokenType.Null => (JsonValueKind.Null, null),
+                    JsonTokenType.StartObject => (JsonValueKind.Object, null),
+                    _ => (JsonValueKind.Array, (string?)null),
+                };
+            }
+
+            while (reader.Read())
+            {
+                // The rest is read only to be checked.
+            }
+
+            return found ? PathRead.Found : PathRead.Missing;
+        }
+        catch (JsonException ex)
+        {
+            kind = JsonValueKind.Undefined;
+            text = null;
+            error = ex.Message;
+            return PathRead.NotJson;
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Moves <paramref name="reader"/> (on the root's first token) to the first token of the value at this path; false when there is none.</summary>
+    private bool Walk(ref Utf8JsonReader reader)
+    {
+        foreach (var step in _steps)
+        {
+            if (step.Name is { } name)
+            {
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    return false;
+                }
+
+                var found = false;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var match = reader.ValueTextEquals(name);
+                    reader.Read();
+                    if (match)
+                    {
+                        found = true;
+                        break;
+                    }
+
+                    reader.Skip();
+                }
+
+                if (!found)
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    return false;
+                }
+
+                var found = false;
+                for (var i = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; i++)
+                {
+                    if (i == step.Index)
+                    {
+                        found = true;
+                        break;
+                    }
+
+                    reader.Skip();
+                }
+
+                if (!found)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
     public override string ToString() => Text;
 
     private readonly record struct Step(string? Name, int Index);
+}
+
+/// <summary>What <see cref="JsonPath.Read"/> found.</summary>
+public enum PathRead
+{
+    /// <summary>A value is at the path.</summary>
+    Found,
+
+    /// <summary>The text is JSON, with nothing at the path.</summary>
+    Missing,
+
+    /// <summary>The text is not JSON.</summary>
+    NotJson,
 }

@@ -65,38 +65,24 @@ public abstract record KeyRule
     {
         public override string? KeyOf(Signal signal, out string? error)
         {
-            JsonDocument document;
-            try
+            switch (Path.Read(signal.Data, out var kind, out var text, out var notJson))
             {
-                document = JsonDocument.Parse(signal.Data);
-            }
-            catch (JsonException ex)
-            {
-                error = $"signal {signal.Id} on {signal.Topic}: its data is not JSON ({ex.Message})";
-                return null;
-            }
-
-            // Read in place (no detached copy): the key is taken out before the document goes.
-            using var _ = document;
-            if (!Path.TryEvaluate(document.RootElement, out var value))
-            {
-                error = $"signal {signal.Id} on {signal.Topic} has nothing at {Path} in its data";
-                return null;
-            }
-
-            error = null;
-            switch (value.ValueKind)
-            {
-                case JsonValueKind.String when value.GetString() is { Length: > 0 } text:
-                    return text;
-                case JsonValueKind.Number:
-                case JsonValueKind.True:
-                case JsonValueKind.False:
-                    return value.GetRawText();
-                default:
-                    error = $"signal {signal.Id} on {signal.Topic}: {Path} is {value.ValueKind}, not a string, number or boolean";
+                case PathRead.NotJson:
+                    error = $"signal {signal.Id} on {signal.Topic}: its data is not JSON ({notJson})";
+                    return null;
+                case PathRead.Missing:
+                    error = $"signal {signal.Id} on {signal.Topic} has nothing at {Path} in its data";
                     return null;
             }
+
+            if (kind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False && !string.IsNullOrEmpty(text))
+            {
+                error = null;
+                return text;
+            }
+
+            error = $"signal {signal.Id} on {signal.Topic}: {Path} is {kind}, not a string, number or boolean";
+            return null;
         }
 
         public override string ToString() => $"json {Path}";

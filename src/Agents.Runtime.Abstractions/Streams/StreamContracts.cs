@@ -25,6 +25,20 @@ public interface IAsyncObserver<in T>
 }
 
 /// <summary>
+/// An observer that takes consecutive items as one call when the provider has several waiting (a
+/// topic's dispatcher, say, that groups them before acting). Single items, the end and errors still
+/// come through <see cref="IAsyncObserver{T}"/>. Subscribe it like any observer.
+/// </summary>
+public interface IAsyncBatchObserver<in T> : IAsyncObserver<T>
+{
+    /// <summary>
+    /// Consecutive items of the stream in order; <paramref name="lastToken"/> is the last one's
+    /// position. A throw skips the whole batch for this subscriber (it is logged).
+    /// </summary>
+    Task OnNextBatchAsync(IReadOnlyList<T> items, StreamSequenceToken lastToken);
+}
+
+/// <summary>
 /// A stream of events of type <typeparamref name="T"/>. Producers call <see cref="OnNextAsync"/>;
 /// consumers subscribe. Events of one stream reach each subscriber in the order they were produced.
 /// </summary>
@@ -84,7 +98,29 @@ public abstract class StreamSubscriptionHandle<T> : IEquatable<StreamSubscriptio
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class ImplicitStreamSubscriptionAttribute(string streamNamespace) : Attribute
 {
+    /// <summary>The most items one delivery carries when nothing says otherwise.</summary>
+    public const int DefaultMaxBatch = 256;
+
+    /// <summary>The largest <see cref="MaxBatch"/> a subscriber may ask for.</summary>
+    public const int MaxMaxBatch = 65_536;
+
+    private readonly int _maxBatch = DefaultMaxBatch;
+
     public string Namespace { get; } = streamNamespace;
+
+    /// <summary>
+    /// The most items one delivery to this subscriber carries (1 to <see cref="MaxMaxBatch"/>; default
+    /// <see cref="DefaultMaxBatch"/>). A delivery is one turn of the grain: a subscriber that acts on a
+    /// batch as a whole (an <see cref="IAsyncBatchObserver{T}"/>) gains from large ones; one that
+    /// handles items slowly keeps them small so its other calls wait less.
+    /// </summary>
+    public int MaxBatch
+    {
+        get => _maxBatch;
+        init => _maxBatch = value is >= 1 and <= MaxMaxBatch
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxBatch), value, $"MaxBatch of an implicit subscription to '{Namespace}' must be 1 to {MaxMaxBatch}.");
+    }
 }
 
 /// <summary>Observer and subscription helpers.</summary>
@@ -110,6 +146,21 @@ public static class AsyncStreamExtensions
     {
         ArgumentNullException.ThrowIfNull(handle);
         return handle.ResumeAsync(new DelegateObserver<T>(onNextAsync, onErrorAsync, onCompletedAsync));
+    }
+
+    /// <summary>Subscribes a delegate that takes consecutive items as one call (see <see cref="IAsyncBatchObserver{T}"/>).</summary>
+    public static Task<StreamSubscriptionHandle<T>> SubscribeBatchAsync<T>(this IAsyncStream<T> stream, Func<IReadOnlyList<T>, Task> onNextBatchAsync)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(onNextBatchAsync);
+        return stream.SubscribeAsync(new DelegateBatchObserver<T>(onNextBatchAsync));
+    }
+
+    private sealed class DelegateBatchObserver<T>(Func<IReadOnlyList<T>, Task> onNextBatch) : IAsyncBatchObserver<T>
+    {
+        public Task OnNextAsync(T item, StreamSequenceToken? token = null) => onNextBatch([item]);
+
+        public Task OnNextBatchAsync(IReadOnlyList<T> items, StreamSequenceToken lastToken) => onNextBatch(items);
     }
 
     private sealed class DelegateObserver<T>(

@@ -22,7 +22,8 @@ internal sealed class GrainClassInfo
         }
 
         CollectionAge = type.GetCustomAttribute<CollectionAgeLimitAttribute>()?.AgeLimit ?? defaultCollectionAge;
-        ImplicitStreamNamespaces = type.GetCustomAttributes<ImplicitStreamSubscriptionAttribute>().Select(a => a.Namespace).ToArray();
+        ImplicitStreamSubscriptions = type.GetCustomAttributes<ImplicitStreamSubscriptionAttribute>().ToArray();
+        ImplicitStreamNamespaces = ImplicitStreamSubscriptions.Select(a => a.Namespace).ToArray();
         HasGrainCallFilter = typeof(IIncomingGrainCallFilter).IsAssignableFrom(type);
         Placement = Runtime.Placement.PlacementStrategy.For(type);
     }
@@ -47,6 +48,9 @@ internal sealed class GrainClassInfo
     public TimeSpan? CollectionAge { get; }
 
     public IReadOnlyList<string> ImplicitStreamNamespaces { get; }
+
+    /// <summary>The class's implicit subscriptions, with what each asks of deliveries.</summary>
+    public IReadOnlyList<ImplicitStreamSubscriptionAttribute> ImplicitStreamSubscriptions { get; }
 
     /// <summary>The grain class itself filters its incoming calls.</summary>
     public bool HasGrainCallFilter { get; }

@@ -18,12 +18,7 @@ internal sealed class MemoryStream<T>(MemoryStreamProvider provider, StreamId st
     public Task OnNextBatchAsync(IEnumerable<T> batch, StreamSequenceToken? token = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var queue = provider.GetQueue(StreamId);
-        foreach (var item in batch)
-        {
-            queue.Enqueue(item, static (i, token) => new StreamItemEvent<T>(i, token));
-        }
-
+        provider.GetQueue(StreamId).EnqueueItems(batch);
         return Task.CompletedTask;
     }
 

@@ -30,7 +30,7 @@ internal sealed partial class MemoryStreamProvider : IStreamProvider
     private readonly ConcurrentDictionary<StreamId, StreamQueue> _streams = new();
     private readonly SiloRuntime _runtime;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, GrainType[]> _implicitSubscribers;
+    private readonly Dictionary<string, ImplicitSubscriber[]> _implicitSubscribers;
 
     public MemoryStreamProvider(string name, SiloRuntime runtime, ILoggerFactory loggerFactory)
     {
@@ -38,9 +38,9 @@ internal sealed partial class MemoryStreamProvider : IStreamProvider
         _runtime = runtime;
         _logger = loggerFactory.CreateLogger("Agents.Runtime.Streams");
         _implicitSubscribers = runtime.Registry.Classes
-            .SelectMany(c => c.ImplicitStreamNamespaces.Select(ns => (Namespace: ns, c.GrainType)))
+            .SelectMany(c => c.ImplicitStreamSubscriptions.Select(a => (a.Namespace, Subscriber: new ImplicitSubscriber(c.GrainType, a.MaxBatch))))
             .GroupBy(x => x.Namespace, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(x => x.GrainType).ToArray(), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => g.Select(x => x.Subscriber).ToArray(), StringComparer.Ordinal);
     }
 
     public string Name { get; }
@@ -56,7 +56,7 @@ internal sealed partial class MemoryStreamProvider : IStreamProvider
     /// <summary>The implicit subscription of <paramref name="grainType"/> to streams in <paramref name="streamNamespace"/>, if it has one.</summary>
     internal bool TryGetImplicitSubscription(GrainType grainType, string streamNamespace, out Guid subscriptionId)
     {
-        if (_implicitSubscribers.TryGetValue(streamNamespace, out var types) && types.Contains(grainType))
+        if (_implicitSubscribers.TryGetValue(streamNamespace, out var subscribers) && Array.Exists(subscribers, s => s.GrainType == grainType))
         {
             subscriptionId = ImplicitSubscriptionId(grainType, streamNamespace);
             return true;
@@ -66,18 +66,26 @@ internal sealed partial class MemoryStreamProvider : IStreamProvider
         return false;
     }
 
-    internal IEnumerable<(GrainId Grain, Guid SubscriptionId)> ImplicitSubscribers(StreamId streamId)
+    internal IEnumerable<(GrainId Grain, Guid SubscriptionId, int MaxBatch)> ImplicitSubscribers(StreamId streamId)
     {
-        if (!_implicitSubscribers.TryGetValue(streamId.Namespace, out var types))
+        if (!_implicitSubscribers.TryGetValue(streamId.Namespace, out var subscribers))
         {
             yield break;
         }
 
-        foreach (var type in types)
+        foreach (var subscriber in subscribers)
         {
-            yield return (new GrainId(type, streamId.Key), ImplicitSubscriptionId(type, streamId.Namespace));
+            yield return (new GrainId(subscriber.GrainType, streamId.Key), ImplicitSubscriptionId(subscriber.GrainType, streamId.Namespace), subscriber.MaxBatch);
         }
     }
+
+    /// <summary>The most items a delivery of a stream in <paramref name="streamNamespace"/> carries to any of its subscribers.</summary>
+    internal int MaxBatchOf(string streamNamespace) =>
+        _implicitSubscribers.TryGetValue(streamNamespace, out var subscribers)
+            ? Math.Max(ImplicitStreamSubscriptionAttribute.DefaultMaxBatch, subscribers.Max(s => s.MaxBatch))
+            : ImplicitStreamSubscriptionAttribute.DefaultMaxBatch;
+
+    private readonly record struct ImplicitSubscriber(GrainType GrainType, int MaxBatch);
 
     private static readonly ConcurrentDictionary<(GrainType, string), Guid> ImplicitIds = new();
 

@@ -19,6 +19,8 @@ internal abstract class StreamEvent(StreamSequenceToken token)
 
 internal sealed class StreamItemEvent<T>(T item, StreamSequenceToken token) : StreamEvent(token)
 {
+    public T Item => item;
+
     public override object? BoxedItem => item;
 
     public override bool IsItem => true;
@@ -37,7 +39,12 @@ internal static class StreamEvents
     /// before the next. An event the observer throws on is skipped for it and the rest still come;
     /// the failures are thrown at the end so they are logged.
     /// </summary>
-    public static async Task DeliverInOrderAsync(object observer, StreamId streamId, StreamEvent[] events)
+    public static Task DeliverInOrderAsync(object observer, StreamId streamId, StreamEvent[] events) =>
+        observer is IStreamBatchTarget { TakesBatches: true } target && Array.TrueForAll(events, e => e.IsItem)
+            ? target.DeliverItemsAsync(events, streamId)
+            : OneByOneAsync(observer, streamId, events);
+
+    private static async Task OneByOneAsync(object observer, StreamId streamId, StreamEvent[] events)
     {
         // In a grain, continuations run on the activation's scheduler: the batch is one turn that
         // interleaves only where the grain allows.
@@ -118,9 +125,38 @@ internal interface IStreamObserverLifecycle
     Task OnErrorAsync(Exception ex);
 }
 
-/// <summary>Wraps a typed observer so completion and errors can be delivered without knowing its item type.</summary>
-internal sealed class ObserverAdapter<T>(IAsyncObserver<T> observer) : IAsyncObserver<T>, IStreamObserverLifecycle
+/// <summary>An observer that may take a run of items as one call.</summary>
+internal interface IStreamBatchTarget
 {
+    bool TakesBatches { get; }
+
+    /// <summary>Hands over <paramref name="events"/>, all items, as one batch.</summary>
+    Task DeliverItemsAsync(StreamEvent[] events, StreamId streamId);
+}
+
+/// <summary>Wraps a typed observer so completion, errors and batches can be delivered without knowing its item type.</summary>
+internal sealed class ObserverAdapter<T>(IAsyncObserver<T> observer) : IAsyncObserver<T>, IStreamObserverLifecycle, IStreamBatchTarget
+{
+    public bool TakesBatches => observer is IAsyncBatchObserver<T>;
+
+    public Task DeliverItemsAsync(StreamEvent[] events, StreamId streamId)
+    {
+        var items = new T[events.Length];
+        for (var i = 0; i < events.Length; i++)
+        {
+            items[i] = events[i] switch
+            {
+                StreamItemEvent<T> typed => typed.Item,
+                { BoxedItem: null } when default(T) is null => default!,
+                { BoxedItem: T item } => item, // arrived over the wire as a more derived type
+                var other => throw new InvalidCastException(
+                    $"Stream {streamId} carried a {other.BoxedItem?.GetType().Name ?? "null"} item, but a subscriber's observer takes {typeof(T).Name} batches."),
+            };
+        }
+
+        return ((IAsyncBatchObserver<T>)observer).OnNextBatchAsync(items, events[^1].Token);
+    }
+
     public Task OnNextAsync(T item, StreamSequenceToken? token = null) => observer.OnNextAsync(item, token);
 
     public Task OnCompletedAsync() => observer.OnCompletedAsync();

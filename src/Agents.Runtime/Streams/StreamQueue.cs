@@ -9,19 +9,19 @@ namespace Agents.Runtime.Streams;
  *  - Order: events are delivered in queue order. The pump hands a batch to every subscriber and
  *    waits for all of them before the next batch; within a batch a subscriber takes the events one
  *    after another (StreamDeliveryRequest), so each subscriber sees the stream in production order.
- *  - Batching: a batch is the consecutive items waiting when the pump looks (at most MaxBatch), or
- *    one end/error event alone. Under load one delivery turn carries many items instead of one
- *    round trip per item, which is what bounds a single stream's throughput; when idle, a batch is
- *    one item and the latency is that of one call.
+ *  - Batching: a batch is the consecutive items waiting when the pump looks (at most the largest
+ *    MaxBatch any implicit subscriber of the namespace asks for, 256 by default), or one end/error
+ *    event alone. Each subscriber gets the batch in deliveries of at most its own MaxBatch (explicit
+ *    subscribers: 256), one after another. Under load one delivery turn carries many items instead
+ *    of one round trip per item, which is what bounds a single stream's throughput; when idle, a
+ *    batch is one item and the latency is that of one call.
  *  - The pump runs only while there are events, so idle streams cost no task or thread.
  */
 
 /// <summary>One stream's subscriptions, pending events and pump; see the invariants at the top of this file.</summary>
 internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provider)
 {
-    /// <summary>The most items one delivery carries.</summary>
-    public const int MaxBatch = 256;
-
+    private readonly int _maxBatch = provider.MaxBatchOf(streamId.Namespace);
     private readonly Queue<StreamEvent> _events = new();
     private readonly List<Subscription> _subscriptions = [];
     private long _sequence;
@@ -40,6 +40,25 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
             _events.Enqueue(create(state, new StreamSequenceToken(++_sequence)));
         }
 
+        StartPump();
+    }
+
+    /// <summary>Appends items in their order, as one step: no other producer's event lands between them.</summary>
+    public void EnqueueItems<T>(IEnumerable<T> items)
+    {
+        lock (_events)
+        {
+            foreach (var item in items)
+            {
+                _events.Enqueue(new StreamItemEvent<T>(item, new StreamSequenceToken(++_sequence)));
+            }
+        }
+
+        StartPump();
+    }
+
+    private void StartPump()
+    {
         if (Interlocked.CompareExchange(ref _pumping, 1, 0) == 0)
         {
             // The pump must not inherit the producer's call chain: a delivery does not wait on its producer.
@@ -121,7 +140,7 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
             var count = 1;
             foreach (var next in _events)
             {
-                if (count == MaxBatch)
+                if (count == _maxBatch)
                 {
                     break;
                 }
@@ -167,16 +186,16 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
 
         // The subscriber is only named when its delivery failed.
         var deliveries = new List<(object Subscriber, Task Delivery)>();
-        foreach (var (grain, subscriptionId) in provider.ImplicitSubscribers(StreamId))
+        foreach (var (grain, subscriptionId, maxBatch) in provider.ImplicitSubscribers(StreamId))
         {
-            deliveries.Add((grain, DeliverToGrain(grain, subscriptionId, batch)));
+            deliveries.Add((grain, DeliverToGrain(grain, subscriptionId, batch, maxBatch)));
         }
 
         foreach (var subscription in explicitSubscriptions)
         {
             if (subscription.Grain is { } grain)
             {
-                deliveries.Add((grain, DeliverToGrain(grain, subscription.Id, batch)));
+                deliveries.Add((grain, DeliverToGrain(grain, subscription.Id, batch, ImplicitStreamSubscriptionAttribute.DefaultMaxBatch)));
             }
             else if (subscription.ClientObserver is { } observer)
             {
@@ -194,6 +213,34 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
             {
                 var name = subscriber is Subscription client ? $"client subscription {client.Id}" : subscriber.ToString()!;
                 provider.LogDeliveryFailed(StreamId, name, exception);
+            }
+        }
+    }
+
+    /// <summary>The batch in deliveries of at most <paramref name="maxBatch"/> events, each awaited before the next.</summary>
+    private Task DeliverToGrain(GrainId grain, Guid subscriptionId, StreamEvent[] batch, int maxBatch)
+    {
+        return batch.Length <= maxBatch ? DeliverToGrain(grain, subscriptionId, batch) : InChunksAsync();
+
+        async Task InChunksAsync()
+        {
+            // A chunk that failed was delivered but for its failed events: the next chunks still go.
+            List<Exception>? failures = null;
+            for (var start = 0; start < batch.Length; start += maxBatch)
+            {
+                try
+                {
+                    await DeliverToGrain(grain, subscriptionId, batch[start..Math.Min(batch.Length, start + maxBatch)]);
+                }
+                catch (Exception failure)
+                {
+                    (failures ??= []).Add(failure);
+                }
+            }
+
+            if (failures is not null)
+            {
+                throw failures.Count == 1 ? failures[0] : new AggregateException(failures);
             }
         }
     }

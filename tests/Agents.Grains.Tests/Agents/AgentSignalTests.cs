@@ -100,6 +100,44 @@ public sealed class AgentSignalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Batches_published_at_once_reach_each_agent_in_publication_order_and_a_poisoned_one_dead_letters_alone()
+    {
+        // 3,000 signals in batches of 500 to 7 customers: the dispatcher groups them per agent, so agents get batches.
+        const int Count = 3_000;
+        var publisher = _cluster.Client.GetGrain<ISignalPublisherGrain>(0);
+        var orders = Enumerable.Range(0, Count).Select(i => new Order($"b{i}", new Customer($"batch-{i % 7}"), Poison: i == 1_234)).ToArray();
+        foreach (var chunk in orders.Chunk(500))
+        {
+            await publisher.PublishBatch([.. chunk.Select(o => Signal.Create("orders.bulk", o, "/tests"))]);
+        }
+
+        var expected = Enumerable.Range(0, 7).ToDictionary(
+            c => $"recorder/batch-{c}",
+            c => orders.Where((o, i) => i % 7 == c && !o.Poison).Select(o => $"orders.bulk:{o.Id}").ToArray());
+        await Eventually.HoldsAsync(() => expected.All(e => Seen(e.Key).Length == e.Value.Length), "every customer's agent handles its orders", TimeSpan.FromSeconds(30));
+        foreach (var (agent, ids) in expected)
+        {
+            Assert.Equal(ids, Seen(agent));
+        }
+
+        var letters = await _cluster.Client.GetGrain<IDeadLetterGrain>(DeadLetterGrain.Key).List(100);
+        Assert.Contains(letters, l => l.Agent == $"recorder/batch-{1_234 % 7}" && l.ErrorMessage.Contains("order b1234 is poisoned", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_batch_with_one_bad_signal_is_refused_whole_naming_the_signal()
+    {
+        var good = Signal.Create("orders.refused", new Order("r1", new Customer("refused")), "/tests");
+        var bad = good with { Id = "bad\u0001id" };
+        var error = await Assert.ThrowsAnyAsync<ArgumentException>(() => _cluster.Client.GetGrain<ISignalPublisherGrain>(0).PublishBatch([good, bad]));
+        Assert.Contains("Signal 1 of the batch of 2 has a bad id", error.Message, StringComparison.Ordinal);
+
+        await PublishAsync("orders.refused", new Order("r2", new Customer("refused")));
+        await Eventually.HoldsAsync(() => Seen("recorder/refused").Length == 1, "the next signal is handled");
+        Assert.Equal(["orders.refused:r2"], Seen("recorder/refused"));
+    }
+
+    [Fact]
     public async Task A_throwing_handler_is_retried_then_dead_lettered_and_later_signals_still_flow()
     {
         var poisoned = Signal.Create("audit.orders", new Order("bad", Poison: true), "/tests");

@@ -103,3 +103,51 @@ public sealed class PickyConsumerGrain : Grain, IPickyConsumerGrain
 
     public Task<List<int>> Received() => Task.FromResult(_received.ToList());
 }
+
+/// <summary>Takes "bulk" streams a batch at a time, up to 1,000 items per delivery.</summary>
+public interface IBulkBatchConsumerGrain : IGrainWithStringKey
+{
+    Task<List<int>> Received();
+
+    Task<List<int>> BatchSizes();
+}
+
+[ImplicitStreamSubscription("bulk", MaxBatch = 1_000)]
+public sealed class BulkBatchConsumerGrain : Grain, IBulkBatchConsumerGrain
+{
+    private readonly List<int> _received = [];
+    private readonly List<int> _batchSizes = [];
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        GetStreamProvider(StreamNames.Provider).GetStream<int>(StreamId.Create("bulk", this.GetPrimaryKeyString())).SubscribeBatchAsync(items =>
+        {
+            _batchSizes.Add(items.Count);
+            _received.AddRange(items);
+            return Task.CompletedTask;
+        });
+
+    public Task<List<int>> Received() => Task.FromResult(_received.ToList());
+
+    public Task<List<int>> BatchSizes() => Task.FromResult(_batchSizes.ToList());
+}
+
+/// <summary>Takes "bulk" streams one item at a time, with the default delivery size.</summary>
+public interface IBulkItemConsumerGrain : IGrainWithStringKey
+{
+    Task<List<int>> Received();
+}
+
+[ImplicitStreamSubscription("bulk")]
+public sealed class BulkItemConsumerGrain : Grain, IBulkItemConsumerGrain
+{
+    private readonly List<int> _received = [];
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        GetStreamProvider(StreamNames.Provider).GetStream<int>(StreamId.Create("bulk", this.GetPrimaryKeyString())).SubscribeAsync((item, _) =>
+        {
+            _received.Add(item);
+            return Task.CompletedTask;
+        });
+
+    public Task<List<int>> Received() => Task.FromResult(_received.ToList());
+}

@@ -37,6 +37,30 @@ public sealed class StreamTests(SiloFixture fixture) : IClassFixture<SiloFixture
     }
 
     [Fact]
+    public async Task A_batch_observer_takes_up_to_its_max_batch_per_delivery_while_an_item_observer_of_the_same_stream_gets_every_item_in_order()
+    {
+        var stream = Provider.GetStream<int>(StreamId.Create("bulk", "sizes"));
+
+        // One call queues all 2,500 before the pump looks: deliveries of 1,000, 1,000 and 500 to the batch observer,
+        // and the same items in deliveries of at most 256 to the item observer.
+        await stream.OnNextBatchAsync(Enumerable.Range(0, 2_500));
+
+        var batches = fixture.Client.GetGrain<IBulkBatchConsumerGrain>("sizes");
+        var items = fixture.Client.GetGrain<IBulkItemConsumerGrain>("sizes");
+        await Eventually.HoldsAsync(async () => (await batches.Received()).Count == 2_500 && (await items.Received()).Count == 2_500, "both subscribers got all 2,500");
+        Assert.Equal(Enumerable.Range(0, 2_500), await batches.Received());
+        Assert.Equal(Enumerable.Range(0, 2_500), await items.Received());
+        Assert.Equal([1_000, 1_000, 500], await batches.BatchSizes());
+    }
+
+    [Fact]
+    public void An_implicit_subscription_refuses_a_max_batch_out_of_range()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new ImplicitStreamSubscriptionAttribute("bulk") { MaxBatch = 0 });
+        Assert.Contains("MaxBatch of an implicit subscription to 'bulk' must be 1 to 65536", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Explicit_subscribers_receive_every_event_in_order_and_survive_reactivation()
     {
         var alice = fixture.Client.GetGrain<IExplicitConsumerGrain>("alice");
