@@ -38,6 +38,7 @@ public sealed class AgentBehavior
     {
         ArgumentNullException.ThrowIfNull(handler);
         _handlers.Add((TopicPattern.Parse(topicPattern), handler));
+        _lastLookup = null;
         return this;
     }
 
@@ -86,16 +87,29 @@ public sealed class AgentBehavior
     /// <summary>The first handler whose pattern matches <paramref name="topic"/>.</summary>
     internal Func<Signal, Task>? HandlerFor(string topic)
     {
+        // An agent mostly gets one topic over and over: the last answer is kept.
+        if (_lastLookup is { } last && string.Equals(last.Topic, topic, StringComparison.Ordinal))
+        {
+            return last.Handler;
+        }
+
+        Func<Signal, Task>? found = null;
         foreach (var (pattern, handler) in _handlers)
         {
             if (pattern.Matches(topic))
             {
-                return handler;
+                found = handler;
+                break;
             }
         }
 
-        return null;
+        _lastLookup = new TopicLookup(topic, found);
+        return found;
     }
+
+    private TopicLookup? _lastLookup;
+
+    private sealed record TopicLookup(string Topic, Func<Signal, Task>? Handler);
 
     internal bool TryGetRequest(string name, out RequestHandler handler) => _requests.TryGetValue(name, out handler!);
 

@@ -12,11 +12,12 @@ namespace Agents.Bench.Scenarios;
 
 /*
  * signals-local: signals published on one topic and routed to 1,000 agents on one in-process silo
- * (memory storage, memory streams), as an application publishes them: ISignalPublisherGrain (key 0)
- * from the silo's client, Publishers loops keeping at most Window signals published but not yet
- * handled. The route keys agents by { json: $.k } with k = i % 1000; the agent counts what it
- * handles (a shared Interlocked counter) and saves nothing. The figure is handled signals per
- * second.
+ * (memory storage, memory streams), as an application that ingests in bulk publishes them:
+ * ISignalPublisherGrain.PublishBatch (key 0) from the silo's client, PublishBatch signals per call,
+ * Publishers loops keeping at most Window signals published but not yet handled (Window is what the
+ * baseline's channels hold when full: 1,000 × 16). The route keys agents by { json: $.k } with
+ * k = i % 1000; the agent counts what it handles (a shared Interlocked counter) and saves nothing.
+ * The figure is handled signals per second.
  *
  * Baseline, same run: a raw fan-out over System.Threading.Channels: one producer writing messages
  * (the same JSON payloads, so the same sizes) to 1,000 bounded channels, one consumer task per
