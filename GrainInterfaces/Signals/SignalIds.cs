@@ -28,11 +28,10 @@ public static class SignalIds
     public static string Next()
     {
         var sequence = (ulong)Interlocked.Increment(ref _counter);
-        return string.Create(32, (Prefix, sequence), static (span, parts) =>
-        {
-            parts.Prefix.TryFormat(span[..16], out _, "x16");
-            parts.sequence.TryFormat(span[16..], out _, "x16");
-        });
+        Span<byte> bytes = stackalloc byte[16];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes, Prefix);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], sequence);
+        return Convert.ToHexStringLower(bytes);
     }
 
     private static ulong RandomPrefix()

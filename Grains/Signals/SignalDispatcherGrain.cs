@@ -28,7 +28,9 @@ namespace Agents.Signals;
  *    the dispatcher's turn starts the lanes it opened and waits for room, which holds back the
  *    stream (back-pressure), not memory. Lanes opened but not started are always started before
  *    any wait, so the room the dispatcher waits for is always on its way.
- *  - Lanes exist only while they carry signals: the last completion of an idle lane removes it.
+ *  - Lanes exist only while they carry signals: the last completion of an idle lane removes it
+ *    (and keeps the empty lane for reuse, up to MaxSpareLanes, so a busy topic does not allocate
+ *    a lane per agent per turn).
  *  - Lanes are touched by the dispatcher's turn and by delivery completions (on pool threads), so
  *    every lane operation holds _lanes' lock; no call is made while holding it.
  *  - A signal a route cannot key (no subject, nothing at the JSON path) is dead-lettered with the
@@ -64,7 +66,10 @@ public sealed partial class SignalDispatcherGrain(
     /// <summary>The most signals the stream hands the dispatcher in one turn: enough for an agent's signals to meet in one lane.</summary>
     public const int StreamBatch = 4096;
 
+    private const int MaxSpareLanes = 4096;
+
     private readonly Dictionary<(string Type, string Key), Lane> _lanes = [];
+    private readonly Stack<Lane> _spareLanes = new(); // under _lanes' lock
     private readonly int _maxInFlight = options.Value.MaxSignalsInFlight;
     private int _inLanes; // signals in flight or waiting, under _lanes' lock
     private TaskCompletionSource? _room; // set when the dispatcher waits for _inLanes to drop, under _lanes' lock
@@ -113,7 +118,8 @@ public sealed partial class SignalDispatcherGrain(
                         _inLanes++;
                         if (!_lanes.TryGetValue((route.AgentType, key), out var lane))
                         {
-                            lane = new Lane(new AgentId(route.AgentType, key));
+                            lane = _spareLanes.TryPop(out var spare) ? spare : new Lane();
+                            lane.Agent = new AgentId(route.AgentType, key);
                             _lanes.Add((route.AgentType, key), lane);
                             (opened ??= []).Add(lane);
                         }
@@ -176,7 +182,8 @@ public sealed partial class SignalDispatcherGrain(
     /// <summary>Delivers what waits in the lane, a batch at a time, until it is empty and removed.</summary>
     private async Task RunLaneAsync(Lane lane)
     {
-        var agent = GrainFactory.GetGrain<IAgentGrain>(lane.Agent.GrainKey);
+        var id = lane.Agent; // the lane is reused for another agent once NextBatch has removed it
+        var agent = GrainFactory.GetGrain<IAgentGrain>(id.GrainKey);
         var batch = NextBatch(lane, delivered: 0);
         while (batch is not null)
         {
@@ -188,7 +195,7 @@ public sealed partial class SignalDispatcherGrain(
             catch (Exception ex)
             {
                 // The agent's own failures are dead-lettered by the agent; this is a failure to reach it.
-                LogDeliveryFailed(logger, ex, batch.Length, batch[0].Id, this.GetPrimaryKeyString(), lane.Agent);
+                LogDeliveryFailed(logger, ex, batch.Length, batch[0].Id, this.GetPrimaryKeyString(), id);
             }
 
             batch = NextBatch(lane, delivered: batch.Length);
@@ -213,6 +220,10 @@ public sealed partial class SignalDispatcherGrain(
             if (count == 0)
             {
                 _lanes.Remove((lane.Agent.Type, lane.Agent.Key));
+                if (_spareLanes.Count < MaxSpareLanes)
+                {
+                    _spareLanes.Push(lane);
+                }
             }
             else
             {
@@ -229,9 +240,9 @@ public sealed partial class SignalDispatcherGrain(
     }
 
     /// <summary>One agent's delivery in flight and the signals waiting behind it.</summary>
-    private sealed class Lane(AgentId agent)
+    private sealed class Lane
     {
-        public AgentId Agent { get; } = agent;
+        public AgentId Agent { get; set; }
 
         public Queue<Signal> Waiting { get; } = new();
     }

@@ -21,10 +21,16 @@ public sealed class SignalPublisherGrain(IOptions<AgentServiceOptions> options) 
         ArgumentNullException.ThrowIfNull(signals);
         var checkedSignals = new Signal[signals.Length];
         var sameTopic = true;
+        string? lastTopic = null;
         for (var i = 0; i < signals.Length; i++)
         {
-            checkedSignals[i] = Checked(signals[i], i, signals.Length);
-            sameTopic &= string.Equals(checkedSignals[i].Topic, checkedSignals[0].Topic, StringComparison.Ordinal);
+            // A batch is mostly one topic: a topic equal to the last one checked is not checked again.
+            var signal = signals[i];
+            checkedSignals[i] = signal is not null && string.Equals(signal.Topic, lastTopic, StringComparison.Ordinal)
+                ? Checked(signal, i, signals.Length, topicChecked: true)
+                : Checked(signal, i, signals.Length);
+            lastTopic = checkedSignals[i].Topic;
+            sameTopic &= string.Equals(lastTopic, checkedSignals[0].Topic, StringComparison.Ordinal);
         }
 
         if (checkedSignals.Length == 0)
@@ -49,7 +55,7 @@ public sealed class SignalPublisherGrain(IOptions<AgentServiceOptions> options) 
         GetStreamProvider(options.Value.StreamProvider).GetStream<Signal>(SignalStreams.For(topic));
 
     /// <summary>The signal as it goes on the stream (with the caller's trace context); throws naming what is wrong with it.</summary>
-    private static Signal Checked(Signal? signal, int index, int count)
+    private static Signal Checked(Signal? signal, int index, int count, bool topicChecked = false)
     {
         var which = count == 1 ? "The signal" : $"Signal {index} of the batch of {count}";
         if (signal is null)
@@ -57,7 +63,7 @@ public sealed class SignalPublisherGrain(IOptions<AgentServiceOptions> options) 
             throw new ArgumentException($"{which} is null.", count == 1 ? nameof(signal) : "signals");
         }
 
-        if (!TopicPattern.IsValidTopic(signal.Topic, out var error))
+        if (!topicChecked && !TopicPattern.IsValidTopic(signal.Topic, out var error))
         {
             throw new FormatException(count == 1 ? error : $"{which}: {error}");
         }
