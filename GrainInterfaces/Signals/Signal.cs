@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Agents.Streams;
 
 namespace Agents.Signals;
 
@@ -10,7 +11,7 @@ namespace Agents.Signals;
 [GenerateSerializer]
 [Immutable]
 [System.Text.Json.Serialization.JsonConverter(typeof(SignalJsonConverter))]
-public sealed record Signal
+public sealed record Signal : IStreamItemSize
 {
     /// <summary>The longest id a publisher may give a signal (ids are kept for dedupe, so they stay short).</summary>
     public const int MaxIdLength = 200;
@@ -50,6 +51,11 @@ public sealed record Signal
     /// <summary>W3C <c>traceparent</c> of the publisher's activity, when there was one.</summary>
     [Id(8)]
     public string? TraceParent { get; init; }
+
+    /// <summary>At most the bytes this signal takes on the wire: every character as 3 UTF-8 bytes, plus the fixed fields.</summary>
+    int IStreamItemSize.ApproximateSize =>
+        64 + (3 * (Id.Length + Source.Length + Topic.Length + Data.Length
+            + (Subject?.Length ?? 0) + (CorrelationId?.Length ?? 0) + (CausationId?.Length ?? 0) + (TraceParent?.Length ?? 0)));
 
     /// <summary>The payload parsed (a detached copy).</summary>
     public JsonElement DataElement()

@@ -39,6 +39,16 @@ public interface IAsyncBatchObserver<in T> : IAsyncObserver<T>
 }
 
 /// <summary>
+/// An item that knows roughly how many bytes it takes on the wire. Providers stop a delivery from
+/// growing past a share of the frame limit by it, so large batches of large items still travel to
+/// subscribers on other silos. Overestimate rather than under.
+/// </summary>
+public interface IStreamItemSize
+{
+    int ApproximateSize { get; }
+}
+
+/// <summary>
 /// A stream of events of type <typeparamref name="T"/>. Producers call <see cref="OnNextAsync"/>;
 /// consumers subscribe. Events of one stream reach each subscriber in the order they were produced.
 /// </summary>

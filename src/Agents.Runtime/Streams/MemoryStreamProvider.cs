@@ -32,9 +32,12 @@ internal sealed partial class MemoryStreamProvider : IStreamProvider
     private readonly ILogger _logger;
     private readonly Dictionary<string, ImplicitSubscriber[]> _implicitSubscribers;
 
-    public MemoryStreamProvider(string name, SiloRuntime runtime, ILoggerFactory loggerFactory)
+    public MemoryStreamProvider(string name, SiloRuntime runtime, ILoggerFactory loggerFactory, int maxFrameSize = Networking.NetworkingOptions.DefaultMaxFrameSize)
     {
         Name = name;
+
+        // A delivery to a subscriber on another silo is one frame: its items, by their own estimate, stay well inside the limit.
+        MaxDeliveryBytes = Math.Max(1, maxFrameSize / 4);
         _runtime = runtime;
         _logger = loggerFactory.CreateLogger("Agents.Runtime.Streams");
         _implicitSubscribers = runtime.Registry.Classes
@@ -44,6 +47,9 @@ internal sealed partial class MemoryStreamProvider : IStreamProvider
     }
 
     public string Name { get; }
+
+    /// <summary>The most bytes of sized items (<see cref="IStreamItemSize"/>) one delivery carries, past its first item.</summary>
+    internal int MaxDeliveryBytes { get; }
 
     public bool IsRewindable => false;
 

@@ -13,6 +13,9 @@ internal abstract class StreamEvent(StreamSequenceToken token)
     /// <summary>Whether this is an item (items travel in batches; the end or error of a stream travels alone).</summary>
     public virtual bool IsItem => false;
 
+    /// <summary>The item's own estimate of its wire size (<see cref="IStreamItemSize"/>), or 0 when it has none.</summary>
+    public virtual int ApproximateSize => 0;
+
     /// <summary>Hands the event to <paramref name="observer"/> (an <see cref="IAsyncObserver{T}"/>).</summary>
     public abstract Task DeliverTo(object observer, StreamId streamId);
 }
@@ -24,6 +27,8 @@ internal sealed class StreamItemEvent<T>(T item, StreamSequenceToken token) : St
     public override object? BoxedItem => item;
 
     public override bool IsItem => true;
+
+    public override int ApproximateSize => item is IStreamItemSize sized ? sized.ApproximateSize : 0;
 
     public override Task DeliverTo(object observer, StreamId streamId) => observer is IAsyncObserver<T> typed
         ? typed.OnNextAsync(item, Token)

@@ -217,20 +217,21 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
         }
     }
 
-    /// <summary>The batch in deliveries of at most <paramref name="maxBatch"/> events, each awaited before the next.</summary>
+    /// <summary>The batch in deliveries of at most <paramref name="maxBatch"/> events (and MaxDeliveryBytes), each awaited before the next.</summary>
     private Task DeliverToGrain(GrainId grain, Guid subscriptionId, StreamEvent[] batch, int maxBatch)
     {
-        return batch.Length <= maxBatch ? DeliverToGrain(grain, subscriptionId, batch) : InChunksAsync();
+        var firstEnd = DeliveryEnd(batch, 0, maxBatch, provider.MaxDeliveryBytes);
+        return firstEnd == batch.Length ? DeliverToGrain(grain, subscriptionId, batch) : InChunksAsync(firstEnd);
 
-        async Task InChunksAsync()
+        async Task InChunksAsync(int end)
         {
             // A chunk that failed was delivered but for its failed events: the next chunks still go.
             List<Exception>? failures = null;
-            for (var start = 0; start < batch.Length; start += maxBatch)
+            for (var start = 0; start < batch.Length; start = end, end = DeliveryEnd(batch, start, maxBatch, provider.MaxDeliveryBytes))
             {
                 try
                 {
-                    await DeliverToGrain(grain, subscriptionId, batch[start..Math.Min(batch.Length, start + maxBatch)]);
+                    await DeliverToGrain(grain, subscriptionId, batch[start..end]);
                 }
                 catch (Exception failure)
                 {
@@ -243,6 +244,29 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
                 throw failures.Count == 1 ? failures[0] : new AggregateException(failures);
             }
         }
+    }
+
+    /// <summary>
+    /// Where the delivery that starts at <paramref name="start"/> ends (exclusive): after at most
+    /// <paramref name="maxBatch"/> events, and before the event that would take the items' estimated
+    /// size past <paramref name="maxBytes"/> (a delivery always carries at least one event).
+    /// </summary>
+    internal static int DeliveryEnd(StreamEvent[] batch, int start, int maxBatch, long maxBytes)
+    {
+        var end = start;
+        long bytes = 0;
+        while (end < batch.Length && end - start < maxBatch)
+        {
+            bytes += batch[end].ApproximateSize;
+            if (bytes > maxBytes && end > start)
+            {
+                break;
+            }
+
+            end++;
+        }
+
+        return end;
     }
 
     private Task DeliverToGrain(GrainId grain, Guid subscriptionId, StreamEvent[] batch)

@@ -14,7 +14,11 @@ public static class StreamingSiloBuilderExtensions
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         silo.Services.AddKeyedSingleton<IStreamProvider>(name, (sp, key) =>
-            new MemoryStreamProvider((string)key!, sp.GetRequiredService<SiloRuntime>(), sp.GetRequiredService<ILoggerFactory>()));
+            new MemoryStreamProvider(
+                (string)key!,
+                sp.GetRequiredService<SiloRuntime>(),
+                sp.GetRequiredService<ILoggerFactory>(),
+                sp.GetService<Microsoft.Extensions.Options.IOptions<Networking.NetworkingOptions>>()?.Value.MaxFrameSize ?? Networking.NetworkingOptions.DefaultMaxFrameSize));
         if (silo is SiloBuilder builder)
         {
             builder.StreamNames.Add(name);

@@ -151,3 +151,38 @@ public sealed class BulkItemConsumerGrain : Grain, IBulkItemConsumerGrain
 
     public Task<List<int>> Received() => Task.FromResult(_received.ToList());
 }
+
+/// <summary>A stream item that knows its size on the wire.</summary>
+[GenerateSerializer]
+public sealed record Blob([property: Id(0)] int N, [property: Id(1)] string Text) : IStreamItemSize
+{
+    public int ApproximateSize => 32 + (3 * Text.Length);
+}
+
+/// <summary>Takes "blobs" streams in batches of up to 10,000, wherever it was first called from.</summary>
+public interface IBlobConsumerGrain : IGrainWithStringKey
+{
+    Task<List<int>> Received();
+
+    Task<List<int>> BatchSizes();
+}
+
+[ImplicitStreamSubscription("blobs", MaxBatch = 10_000)]
+[PreferLocalPlacement]
+public sealed class BlobConsumerGrain : Grain, IBlobConsumerGrain
+{
+    private readonly List<int> _received = [];
+    private readonly List<int> _batchSizes = [];
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken) =>
+        GetStreamProvider(StreamNames.Provider).GetStream<Blob>(StreamId.Create("blobs", this.GetPrimaryKeyString())).SubscribeBatchAsync(items =>
+        {
+            _batchSizes.Add(items.Count);
+            _received.AddRange(items.Select(b => b.N));
+            return Task.CompletedTask;
+        });
+
+    public Task<List<int>> Received() => Task.FromResult(_received.ToList());
+
+    public Task<List<int>> BatchSizes() => Task.FromResult(_batchSizes.ToList());
+}
