@@ -15,7 +15,8 @@ namespace Agents.Signals;
  * The dispatcher takes the stream in batches (up to StreamBatch signals per turn). Each agent it is
  * sending to has a lane: the one delivery in flight to that agent and the signals waiting behind
  * it. A turn appends each signal to its agent's lane and, at the end, starts the lanes it opened;
- * when a delivery completes, everything waiting goes in the next one (at most MaxBatch signals).
+ * when a delivery completes, everything waiting goes in the next one (at most MaxBatch signals and
+ * MaxBatchBytes by their size estimate, so a delivery to another silo fits a frame).
  * Idle, a signal goes out at once, alone; under load an agent gets its signals a batch per call
  * instead of a call per signal (adaptive batching, as a group commit does for disk writes).
  *
@@ -62,6 +63,12 @@ public sealed partial class SignalDispatcherGrain(
 {
     /// <summary>The most signals one delivery to an agent carries.</summary>
     public const int MaxBatch = 256;
+
+    /// <summary>
+    /// The most bytes (by the signals' own estimate, which counts 3 per character) one delivery carries past its
+    /// first signal: a delivery to an agent on another silo is one frame, and this stays far inside the default limit.
+    /// </summary>
+    public const int MaxBatchBytes = 1 << 20;
 
     /// <summary>The most signals the stream hands the dispatcher in one turn: enough for an agent's signals to meet in one lane.</summary>
     public const int StreamBatch = 4096;
@@ -216,7 +223,7 @@ public sealed partial class SignalDispatcherGrain(
                 _room = null;
             }
 
-            var count = Math.Min(lane.Waiting.Count, MaxBatch);
+            var count = BatchCount(lane.Waiting);
             if (count == 0)
             {
                 _lanes.Remove((lane.Agent.Type, lane.Agent.Key));
@@ -237,6 +244,25 @@ public sealed partial class SignalDispatcherGrain(
 
         room?.SetResult();
         return batch;
+    }
+
+    /// <summary>How many of the waiting signals the next delivery takes: at most MaxBatch, and MaxBatchBytes past the first.</summary>
+    internal static int BatchCount(Queue<Signal> waiting)
+    {
+        var count = 0;
+        long bytes = 0;
+        foreach (var signal in waiting)
+        {
+            bytes += ((Streams.IStreamItemSize)signal).ApproximateSize;
+            if (count == MaxBatch || (bytes > MaxBatchBytes && count > 0))
+            {
+                break;
+            }
+
+            count++;
+        }
+
+        return count;
     }
 
     /// <summary>One agent's delivery in flight and the signals waiting behind it.</summary>
