@@ -35,6 +35,15 @@ public sealed class AgentsClient(IClusterClient cluster) : IAgentsClient
         return signal.Id;
     }
 
+    public async Task PublishBatchAsync(IReadOnlyList<Signal> signals, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(signals);
+        if (signals.Count > 0)
+        {
+            await cluster.GetGrain<ISignalPublisherGrain>(0).PublishBatch([.. signals]).WaitAsync(cancellationToken);
+        }
+    }
+
     public async Task<AgentsSubscription> SubscribeAsync(string topicPattern, CancellationToken cancellationToken = default)
     {
         var pattern = TopicPattern.Parse(topicPattern);

@@ -28,6 +28,13 @@ public interface IAgentsClient
     Task<string> PublishAsync(string topic, object? data, string? subject = null, string? id = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Publishes many signals (made with <see cref="Signal.Create(string, string, string, string?)"/>) in
+    /// one call, in order: each topic's stream gets its signals in the list's order. Every signal is
+    /// checked first; one bad topic or id refuses the whole batch, naming the signal.
+    /// </summary>
+    Task PublishBatchAsync(IReadOnlyList<Signal> signals, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Follows signals whose topic matches <paramref name="topicPattern"/> (<c>tickets.*</c>, <c>#</c>).
     /// When the returned task completes the subscription is live: every signal dispatched after
     /// that is delivered, per topic in publication order. Dispose it to stop.

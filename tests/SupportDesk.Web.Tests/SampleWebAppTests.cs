@@ -90,6 +90,35 @@ public sealed class SampleWebAppTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_batch_published_through_the_sdk_reaches_a_subscriber_in_order_and_a_bad_one_is_refused_whole()
+    {
+        var agents = _web!.Services.GetRequiredService<IAgentsClient>();
+        await using var subscription = await agents.SubscribeAsync("bulk.*");
+        var signals = Enumerable.Range(0, 40)
+            .Select(i => Signal.Create(i % 2 == 0 ? "bulk.even" : "bulk.odd", $"{{\"n\":{i}}}", "/tests") with { Id = $"bulk-{i:00}" })
+            .ToArray();
+
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => agents.PublishBatchAsync([signals[0], signals[1] with { Topic = "bulk..bad" }]));
+        Assert.Contains("Signal 1 of the batch of 2", refused.Message, StringComparison.Ordinal);
+        await agents.PublishBatchAsync(signals);
+
+        var received = new List<Signal>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await foreach (var signal in subscription.WithCancellation(deadline.Token))
+        {
+            received.Add(signal);
+            if (received.Count == 40)
+            {
+                break;
+            }
+        }
+
+        // Nothing of the refused batch went out: the first 40 signals seen are the accepted batch's, each topic in order.
+        Assert.Equal(signals.Where(s => s.Topic == "bulk.even").Select(s => s.Id), received.Where(s => s.Topic == "bulk.even").Select(s => s.Id));
+        Assert.Equal(signals.Where(s => s.Topic == "bulk.odd").Select(s => s.Id), received.Where(s => s.Topic == "bulk.odd").Select(s => s.Id));
+    }
+
+    [Fact]
     public async Task The_web_app_lists_the_clusters_agent_types_through_the_sdk()
     {
         using var http = _web!.CreateClient();

@@ -49,6 +49,21 @@ public sealed class ClusterCallTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_burst_of_calls_to_a_grain_not_yet_located_arrives_in_the_order_it_was_sent()
+    {
+        // The grain lives on silo 1; silo 0 has never called it, so its first calls wait for the directory.
+        var key = $"order-{Guid.NewGuid():N}";
+        Assert.Empty(await _cluster.Silos[1].Client.GetGrain<ISequenceGrain>(key).Seen());
+
+        // One-way, not awaited, from a grain turn on silo 0: the whole burst is sent while the location is unknown there.
+        await _cluster.Silos[0].Client.GetGrain<ISequenceSenderGrain>(key).Burst(key, 200);
+
+        var grain = _cluster.Silos[1].Client.GetGrain<ISequenceGrain>(key);
+        await Eventually.HoldsAsync(async () => (await grain.Seen()).Count == 200, "all 200 appends arrived");
+        Assert.Equal(Enumerable.Range(0, 200), await grain.Seen());
+    }
+
+    [Fact]
     public async Task Arguments_results_and_exceptions_cross_silos_with_their_types()
     {
         var remote = await FindGrainOnAnotherSiloAsync();

@@ -82,3 +82,47 @@ public sealed class DescribeGrain : Grain, IDescribeGrain
 {
     public Task<string> Describe(object value) => Task.FromResult(value.GetType().Name);
 }
+
+/// <summary>Records one-way appends in arrival order; lives where it is first called.</summary>
+public interface ISequenceGrain : IGrainWithStringKey
+{
+    [OneWay]
+    Task Append(int n);
+
+    Task<List<int>> Seen();
+}
+
+[PreferLocalPlacement]
+public sealed class SequenceGrain : Grain, ISequenceGrain
+{
+    private readonly List<int> _seen = [];
+
+    public Task Append(int n)
+    {
+        _seen.Add(n);
+        return Task.CompletedTask;
+    }
+
+    public Task<List<int>> Seen() => Task.FromResult(_seen.ToList());
+}
+
+/// <summary>Sends a burst of one-way appends from inside a grain turn; lives where it is first called.</summary>
+public interface ISequenceSenderGrain : IGrainWithStringKey
+{
+    Task Burst(string target, int count);
+}
+
+[PreferLocalPlacement]
+public sealed class SequenceSenderGrain : Grain, ISequenceSenderGrain
+{
+    public Task Burst(string target, int count)
+    {
+        var grain = GrainFactory.GetGrain<ISequenceGrain>(target);
+        for (var n = 0; n < count; n++)
+        {
+            _ = grain.Append(n);
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -23,6 +23,11 @@ namespace Agents.Runtime.Messaging.Remote;
  * Calls arriving from other silos are delivered here without routing (the sender routed them).
  * Calls arriving from clients through the gateway are routed like local calls.
  *
+ * Order: calls from one sender to one grain leave in the order they were made. While a grain's
+ * location is being resolved, later calls to it wait in that resolution's queue and go, in order,
+ * right behind the first; the location is cached only once the queue is empty, under the same
+ * lock, so no call can overtake a queued one through the cache.
+ *
  * The cache is only a hint: an entry may name an activation that has since deactivated; the silo it
  * names then activates the grain again or forwards to the winner, so a stale entry costs a hop, not
  * a wrong answer. Entries naming a silo that left the view are dropped on the view change.
@@ -36,6 +41,7 @@ internal sealed partial class ClusterRouter
     private readonly DistributedGrainDirectory _directory;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<GrainId, GrainAddress> _cache = new();
+    private readonly Dictionary<GrainId, Queue<GrainRequest>> _resolving = []; // calls waiting behind a resolution in flight; its own lock
     private readonly string _role;
     private readonly ConcurrentDictionary<SiloAddress, long> _reportedLoads = new();
     private volatile MembershipEntry[] _activeSilos = [];
@@ -88,32 +94,69 @@ internal sealed partial class ClusterRouter
             return;
         }
 
+        lock (_resolving)
+        {
+            if (_resolving.TryGetValue(grain, out var waiting))
+            {
+                waiting.Enqueue(request);
+                return;
+            }
+
+            // Cached since we looked, by a resolution that has just finished: nothing waits any more.
+            if (_cache.TryGetValue(grain, out cached) && _directory.IsLive(cached.Silo))
+            {
+                SendTo(cached.Silo, request);
+                return;
+            }
+
+            _resolving.Add(grain, new Queue<GrainRequest>());
+        }
+
         _ = ResolveAndSendAsync(request, grainClass);
     }
 
+    /// <summary>Finds where <paramref name="request"/>'s grain is (or places it), sends it there, then the calls that queued behind it.</summary>
     private async Task ResolveAndSendAsync(GrainRequest request, GrainClassInfo grainClass)
     {
         var grain = request.TargetId;
-        SiloAddress target;
+        SiloAddress? target = null;
+        GrainAddress? found = null;
+        Exception? failure = null;
         try
         {
-            if (await _directory.LookupAsync(grain).ConfigureAwait(false) is { } found)
-            {
-                _cache[grain] = found;
-                target = found.Silo;
-            }
-            else
-            {
-                target = grainClass.Placement.PickSilo(new PlacementContext(grain, Self, Candidates()));
-            }
+            found = await _directory.LookupAsync(grain).ConfigureAwait(false);
+            target = found?.Silo ?? grainClass.Placement.PickSilo(new PlacementContext(grain, Self, Candidates()));
         }
         catch (Exception error)
         {
-            _catalog.FailUndelivered(request, error is AgentsException ? error : new SiloUnavailableException($"{request} could not be routed: {error.Message}", error));
-            return;
+            failure = error is AgentsException ? error : new SiloUnavailableException($"{request} could not be routed: {error.Message}", error);
         }
 
-        SendTo(target, request);
+        var next = request;
+        while (next is not null)
+        {
+            if (target is { } silo)
+            {
+                SendTo(silo, next);
+            }
+            else
+            {
+                _catalog.FailUndelivered(next, failure!);
+            }
+
+            lock (_resolving)
+            {
+                if (!_resolving[grain].TryDequeue(out next))
+                {
+                    // The last queued call is out: from now on calls find the cache (or resolve afresh).
+                    _resolving.Remove(grain);
+                    if (found is { } address)
+                    {
+                        _cache[grain] = address;
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>A peer's activation count, as its answer to a probe reported it.</summary>
