@@ -29,6 +29,12 @@ public interface IAgentGrain : IGrainWithStringKey
     /// exactly as <see cref="Deliver"/> handles it (a dead-lettered signal does not stop the rest).
     /// Completes when the last was handled or dead-lettered.
     /// </summary>
+    /// <remarks>
+    /// Ten minutes to answer: a batch may hold up to 256 signals, each with its handler's retries (or a
+    /// language model's answer). A dispatcher that times out moves on to the agent's next batch, which the
+    /// agent still takes after this one.
+    /// </remarks>
+    [ResponseTimeout("00:10:00")]
     Task DeliverBatch(Signal[] signals);
 
     /// <summary>The agent's type, key, counters and a summary of its state.</summary>

@@ -173,9 +173,19 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         ArgumentNullException.ThrowIfNull(signals);
         foreach (var signal in signals)
         {
-            if (signal is not null)
+            if (signal is null)
+            {
+                continue;
+            }
+
+            try
             {
                 await HandleAsync(signal);
+            }
+            catch (Exception ex)
+            {
+                // Handler failures are dead-lettered inside; this is the dead letter itself failing. The rest of the batch still runs.
+                LogSignalLost(_logger, ex, _id, signal.Topic, signal.Id);
             }
         }
     }
@@ -325,6 +335,9 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
 
     [LoggerMessage(4102, LogLevel.Error, "Agent {Agent} could not handle {Topic} signal {SignalId} after {Attempts} attempts; it went to the dead letters and the agent moves on")]
     private static partial void LogDeadLettered(ILogger logger, Exception? exception, AgentId agent, string topic, string signalId, int attempts);
+
+    [LoggerMessage(4104, LogLevel.Error, "Agent {Agent} could not finish {Topic} signal {SignalId}: its handler failed and so did recording the dead letter; the agent moves on to the next signal of the batch")]
+    private static partial void LogSignalLost(ILogger logger, Exception exception, AgentId agent, string topic, string signalId);
 
     [LoggerMessage(4103, LogLevel.Warning, "Agent {Agent} failed {Failures} asks in a row; its circuit breaker refuses asks for {OpenFor}")]
     private static partial void LogBreakerOpened(ILogger logger, AgentId agent, int failures, TimeSpan openFor);

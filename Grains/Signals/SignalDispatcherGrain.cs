@@ -28,7 +28,10 @@ namespace Agents.Signals;
  *  - Bounded: at most MaxSignalsInFlight signals are in lanes (in flight or waiting); beyond that
  *    the dispatcher's turn starts the lanes it opened and waits for room, which holds back the
  *    stream (back-pressure), not memory. Lanes opened but not started are always started before
- *    any wait, so the room the dispatcher waits for is always on its way.
+ *    any wait (for room or for a dead letter), so the room the dispatcher waits for is always on
+ *    its way.
+ *  - Every lane drains: whatever a delivery ends in (handled, failed, timed out), its signals are
+ *    counted out and the lane's next batch goes, so a lane never holds room for ever.
  *  - Lanes exist only while they carry signals: the last completion of an idle lane removes it
  *    (and keeps the empty lane for reuse, up to MaxSpareLanes, so a busy topic does not allocate
  *    a lane per agent per turn).
@@ -109,6 +112,7 @@ public sealed partial class SignalDispatcherGrain(
                     if (key is null)
                     {
                         _unroutable++;
+                        StartLanes(ref opened);
                         await DeadLetterUnroutableAsync(signal, route, error!);
                         continue;
                     }
@@ -190,13 +194,14 @@ public sealed partial class SignalDispatcherGrain(
     private async Task RunLaneAsync(Lane lane)
     {
         var id = lane.Agent; // the lane is reused for another agent once NextBatch has removed it
-        var agent = GrainFactory.GetGrain<IAgentGrain>(id.GrainKey);
+        IAgentGrain? agent = null;
         var batch = NextBatch(lane, delivered: 0);
         while (batch is not null)
         {
             try
             {
                 // Not back on this grain's turn: the outcome needs no state here, and the dispatcher's turns are its throughput.
+                agent ??= GrainFactory.GetGrain<IAgentGrain>(id.GrainKey);
                 await agent.DeliverBatch(batch).ConfigureAwait(false);
             }
             catch (Exception ex)
