@@ -17,6 +17,7 @@ internal static class SignalEndpoints
     public static void MapSignalEndpoints(this IEndpointRouteBuilder api)
     {
         api.MapPost("/signals/{topic}", PublishAsync);
+        api.MapPost("/signals", PublishBatchAsync);
         api.MapGet("/signals/{pattern}/stream", FollowAsync);
     }
 
@@ -63,6 +64,99 @@ internal static class SignalEndpoints
         }
 
         return Results.Accepted($"/api/signals/{topic}/stream", new { id = signal.Id, topic });
+    }
+
+    /// <summary>
+    /// Publishes a CloudEvents batch (a JSON array of CloudEvents, as <c>application/cloudevents-batch+json</c>
+    /// sends it) in one call, in array order. Each event needs <c>type</c> (the topic); <c>id</c> is
+    /// generated and <c>source</c> is <c>/api</c> when absent; <c>subject</c>, <c>data</c> and
+    /// <c>correlationid</c> are taken as they are. One bad event refuses the whole batch, naming it;
+    /// 202 with the ids in order.
+    /// </summary>
+    private static async Task<IResult> PublishBatchAsync(HttpContext context, IClusterClient client)
+    {
+        var (json, problem) = await JsonBody.ReadAsync(context);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        using var document = JsonDocument.Parse(json!);
+        if (document.RootElement.ValueKind != JsonValueKind.Array)
+        {
+            return Problems.BadRequest($"A batch of signals is a JSON array of CloudEvents, not {document.RootElement.ValueKind}; to publish one signal, POST its data to /api/signals/{{topic}}.", context);
+        }
+
+        var signals = new List<Signal>(document.RootElement.GetArrayLength());
+        foreach (var cloudEvent in document.RootElement.EnumerateArray())
+        {
+            if (BatchEvent(cloudEvent, signals.Count) is { } error)
+            {
+                return Problems.BadRequest(error, context);
+            }
+
+            signals.Add(FromCloudEvent(cloudEvent));
+        }
+
+        if (signals.Count > 0)
+        {
+            try
+            {
+                await client.GetGrain<ISignalPublisherGrain>(0).PublishBatch([.. signals]);
+            }
+            catch (Exception failure)
+            {
+                return Problems.FromCallFailure(failure, $"Publishing a batch of {signals.Count} signals", context);
+            }
+        }
+
+        return Results.Accepted(value: new { count = signals.Count, ids = signals.Select(s => s.Id) });
+    }
+
+    /// <summary>What is wrong with event <paramref name="index"/> (0-based) of a batch, or null.</summary>
+    private static string? BatchEvent(JsonElement cloudEvent, int index)
+    {
+        var which = $"Event {index} of the batch";
+        if (cloudEvent.ValueKind != JsonValueKind.Object)
+        {
+            return $"{which} is {cloudEvent.ValueKind}, not a CloudEvent (a JSON object).";
+        }
+
+        if (!cloudEvent.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
+        {
+            return $"{which} has no 'type' (its topic, a string).";
+        }
+
+        if (!TopicPattern.IsValidTopic(type.GetString(), out var error))
+        {
+            return $"{which}: {error}";
+        }
+
+        foreach (var name in (ReadOnlySpan<string>)["id", "source", "subject", "correlationid"])
+        {
+            if (cloudEvent.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.String)
+            {
+                return $"{which}: '{name}' must be a string (got {value.ValueKind}).";
+            }
+        }
+
+        return cloudEvent.TryGetProperty("id", out var id) && !Signal.IsValidId(id.GetString())
+            ? $"{which}: a signal id must be 1 to {Signal.MaxIdLength} characters without control characters (got {id.GetString()!.Length} characters)."
+            : null;
+    }
+
+    private static Signal FromCloudEvent(JsonElement cloudEvent)
+    {
+        string? Text(string name) => cloudEvent.TryGetProperty(name, out var value) ? value.GetString() : null;
+        var signal = Signal.Create(
+            Text("type")!,
+            cloudEvent.TryGetProperty("data", out var data) ? data.GetRawText() : "null",
+            Text("source") ?? "/api",
+            Text("subject")) with
+        {
+            CorrelationId = Text("correlationid"),
+        };
+        return Text("id") is { } id ? signal with { Id = id } : signal;
     }
 
     /// <summary>

@@ -89,6 +89,43 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
     }
 
     [Fact]
+    public async Task A_cloudevents_batch_posted_at_once_reaches_followers_in_order_with_its_ids()
+    {
+        var topic = $"bat.t{Guid.NewGuid():N}"[..16];
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/signals/{topic}/stream");
+        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.StartsWith($": following {topic}", await reader.ReadLineAsync());
+
+        // Ids given for the first ten, generated for the rest; one source given, the others default.
+        var batch = Enumerable.Range(0, 20).Select(i => i < 10
+            ? (object)new { type = topic, id = $"b-{i:00}", source = "/importer", data = new { n = i } }
+            : new { type = topic, data = new { n = i } });
+        using var content = new StringContent(JsonSerializer.Serialize(batch), Encoding.UTF8, "application/cloudevents-batch+json");
+        var reply = await Http.PostAsync("api/signals", content);
+        Assert.Equal(HttpStatusCode.Accepted, reply.StatusCode);
+        var accepted = await reply.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(20, accepted.GetProperty("count").GetInt32());
+        var ids = accepted.GetProperty("ids").EnumerateArray().Select(i => i.GetString()!).ToArray();
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"b-{i:00}"), ids.Take(10));
+
+        var received = new List<JsonElement>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (received.Count < 20 && await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                received.Add(JsonDocument.Parse(line["data: ".Length..]).RootElement.Clone());
+            }
+        }
+
+        Assert.Equal(ids, received.Select(r => r.GetProperty("id").GetString()));
+        Assert.Equal(Enumerable.Range(0, 20), received.Select(r => r.GetProperty("data").GetProperty("n").GetInt32()));
+        Assert.Equal("/importer", received[0].GetProperty("source").GetString());
+        Assert.Equal("/api", received[19].GetProperty("source").GetString());
+    }
+
+    [Fact]
     public async Task An_unroutable_ticket_is_dead_lettered_with_the_reason_and_visible_through_the_api()
     {
         var id = $"no-customer-{Guid.NewGuid():N}";
@@ -116,6 +153,12 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
         { "POST", "api/signals/tickets.new?id=" + new string('i', 201), "{}", HttpStatusCode.BadRequest, "A signal id must be 1 to 200 characters" },
         { "POST", "api/signals/tickets.new", "{\"text\": \"" + new string('x', 5000) + "\"}", HttpStatusCode.RequestEntityTooLarge, "larger than 4096 bytes" },
         { "GET", "api/signals/a.%23.b/stream", null, HttpStatusCode.BadRequest, "is not a topic pattern" },
+        { "POST", "api/signals", "{\"type\": \"a.b\"}", HttpStatusCode.BadRequest, "A batch of signals is a JSON array of CloudEvents, not Object" },
+        { "POST", "api/signals", "[{\"type\": \"a.b\"}, {\"data\": 1}]", HttpStatusCode.BadRequest, "Event 1 of the batch has no 'type'" },
+        { "POST", "api/signals", "[{\"type\": \"a..b\"}]", HttpStatusCode.BadRequest, "Event 0 of the batch: topic 'a..b'" },
+        { "POST", "api/signals", "[{\"type\": \"a.b\", \"id\": 7}]", HttpStatusCode.BadRequest, "Event 0 of the batch: 'id' must be a string" },
+        { "POST", "api/signals", "[{\"type\": \"a.b\", \"id\": \"\"}]", HttpStatusCode.BadRequest, "Event 0 of the batch: a signal id must be 1 to 200 characters" },
+        { "POST", "api/signals", "[1, 2", HttpStatusCode.BadRequest, "not valid JSON" },
         { "GET", "api/dead-letters?max=-1", null, HttpStatusCode.BadRequest, "max must be 0 or more" },
         { "GET", "api/nothing-here", null, HttpStatusCode.NotFound, "Nothing is served at GET /api/nothing-here" },
         { "DELETE", "api/agents", null, HttpStatusCode.MethodNotAllowed, "DELETE is not allowed" },
