@@ -14,6 +14,10 @@ public interface ISiloAgentsGrain : IGrainWithStringKey
     [OneWay]
     Task Feed(Signal signal);
 
+    /// <summary>Hands dispatched signals, in order, to this silo's live feed: one message for a dispatcher's whole batch.</summary>
+    [OneWay]
+    Task FeedBatch(Signal[] signals);
+
     /// <summary>The agents active on this silo now, by agent type.</summary>
     [ReadOnly]
     Task<Dictionary<string, long>> Census();

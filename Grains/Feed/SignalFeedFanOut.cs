@@ -7,7 +7,8 @@ namespace Agents.Feed;
 /// <summary>
 /// Hands each dispatched signal to every Active silo's feed: this silo's directly (and only when
 /// someone follows here), the others' by a one-way call to their <see cref="ISiloAgentsGrain"/>.
-/// On a single silo it costs one volatile read per signal when nobody follows.
+/// On a single silo it costs one volatile read per signal when nobody follows; in a cluster, a
+/// dispatcher's batch is one message per other silo (or a few, for large signals).
 /// </summary>
 public sealed class SignalFeedFanOut(SignalFeed local, IClusterStatus cluster, IGrainFactory grains)
 {
@@ -30,4 +31,81 @@ public sealed class SignalFeedFanOut(SignalFeed local, IClusterStatus cluster, I
             }
         }
     }
+
+    /// <summary>Like <see cref="Publish"/> for consecutive signals of one dispatcher: one message per other silo for all of them.</summary>
+    public void PublishBatch(IReadOnlyList<Signal> signals)
+    {
+        if (signals.Count == 0)
+        {
+            return;
+        }
+
+        if (signals.Count == 1)
+        {
+            Publish(signals[0]);
+            return;
+        }
+
+        if (local.HasSubscribers)
+        {
+            for (var i = 0; i < signals.Count; i++)
+            {
+                local.Publish(signals[i]);
+            }
+        }
+
+        var self = cluster.LocalSilo;
+        var silos = cluster.ActiveSilos;
+        List<Signal[]>? chunks = null;
+        for (var i = 0; i < silos.Count; i++)
+        {
+            var silo = silos[i];
+            if (silo != self)
+            {
+                // One-way, in order: a slow or dying silo never holds back the dispatcher.
+                var feed = grains.GetGrain<ISiloAgentsGrain>(silo.ToString());
+                foreach (var chunk in chunks ??= Chunks(signals))
+                {
+                    _ = feed.FeedBatch(chunk);
+                }
+            }
+        }
+    }
+
+    /// <summary>The signals in messages of at most <see cref="MaxMessageBytes"/> by their size estimate (one signal at least each).</summary>
+    internal static List<Signal[]> Chunks(IReadOnlyList<Signal> signals)
+    {
+        var chunks = new List<Signal[]>();
+        var start = 0;
+        long bytes = 0;
+        for (var i = 0; i < signals.Count; i++)
+        {
+            var size = ((Streams.IStreamItemSize)signals[i]).ApproximateSize;
+            if (i > start && bytes + size > MaxMessageBytes)
+            {
+                chunks.Add(Slice(signals, start, i));
+                start = i;
+                bytes = 0;
+            }
+
+            bytes += size;
+        }
+
+        chunks.Add(Slice(signals, start, signals.Count));
+        return chunks;
+
+        static Signal[] Slice(IReadOnlyList<Signal> signals, int from, int to)
+        {
+            var slice = new Signal[to - from];
+            for (var i = from; i < to; i++)
+            {
+                slice[i - from] = signals[i];
+            }
+
+            return slice;
+        }
+    }
+
+    /// <summary>The most bytes (by the signals' own estimate) one feed message carries past its first signal: well inside the default frame limit.</summary>
+    internal const int MaxMessageBytes = 1 << 20;
 }

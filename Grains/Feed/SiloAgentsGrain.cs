@@ -14,5 +14,15 @@ public sealed class SiloAgentsGrain(SignalFeed feed, LocalAgentCensus census) : 
         return Task.CompletedTask;
     }
 
+    public Task FeedBatch(Signal[] signals)
+    {
+        foreach (var signal in signals)
+        {
+            feed.Publish(signal);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<Dictionary<string, long>> Census() => Task.FromResult(census.Snapshot());
 }

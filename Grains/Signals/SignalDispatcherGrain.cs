@@ -40,7 +40,8 @@ namespace Agents.Signals;
  *  - A signal a route cannot key (no subject, nothing at the JSON path) is dead-lettered with the
  *    reason; other routes of the same signal still get it.
  *  - Every signal goes to the live feed of every silo (SSE, client taps) before its routes, in
- *    stream order; followers never hold back routing (see Feed/SignalFeed.cs).
+ *    stream order, a turn's batch as one message per other silo; followers never hold back
+ *    routing (see Feed/SignalFeed.cs).
  */
 
 /// <summary>Counters of one topic's dispatcher.</summary>
@@ -97,13 +98,13 @@ public sealed partial class SignalDispatcherGrain(
     private async Task DispatchAsync(IReadOnlyList<Signal> signals)
     {
         List<Lane>? opened = null;
+        _signals += signals.Count;
+        feed.PublishBatch(signals);
         try
         {
             for (var s = 0; s < signals.Count; s++)
             {
                 var signal = signals[s];
-                _signals++;
-                feed.Publish(signal);
                 var matching = routes.For(signal.Topic);
                 for (var r = 0; r < matching.Count; r++) // no enumerator allocated per signal
                 {

@@ -1,3 +1,4 @@
+using Agents.Feed;
 using Agents.Signals;
 
 namespace Agents.Grains.Tests.Agents;
@@ -25,5 +26,19 @@ public sealed class DispatcherBatchTests
         var huge = Signal.Create("t.big", $"\"{new string('x', 2_000_000)}\"", "/tests");
         Assert.Equal(1, SignalDispatcherGrain.BatchCount(new Queue<Signal>([huge, small])));
         Assert.Equal(0, SignalDispatcherGrain.BatchCount(new Queue<Signal>()));
+    }
+
+    [Fact]
+    public void A_batch_goes_to_other_silos_feeds_in_messages_that_fit_and_in_order()
+    {
+        var small = Enumerable.Range(0, 4_096).Select(i => Signal.Create("t.feed", $"{{\"i\":{i}}}", "/tests")).ToArray();
+        Assert.Equal(small, Assert.Single(SignalFeedFanOut.Chunks(small)));
+
+        // ~900 KB each by the estimate: one per message; a huge one alone.
+        var big = Signal.Create("t.feed", $"\"{new string('x', 300_000)}\"", "/tests");
+        var huge = Signal.Create("t.feed", $"\"{new string('x', 2_000_000)}\"", "/tests");
+        var chunks = SignalFeedFanOut.Chunks([small[0], big, big, huge, small[1]]);
+        Assert.Equal([2, 1, 1, 1], chunks.Select(c => c.Length));
+        Assert.Equal([small[0], big, big, huge, small[1]], chunks.SelectMany(c => c));
     }
 }
