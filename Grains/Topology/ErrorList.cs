@@ -19,6 +19,8 @@ internal sealed class ErrorList(string file)
 
     public void Add(YamlNode at, string field, string message) => Add(at.Start, field, message);
 
+    public void Add(SourceLocation at, string field, string message) => _errors.Add(new TopologyError(at, field, message));
+
     /// <summary>The errors ordered by line and column (errors at the same place keep the order they were found in).</summary>
     public IReadOnlyList<TopologyError> InFileOrder() =>
         [.. _errors.OrderBy(e => e.Location.Line).ThenBy(e => e.Location.Column)];

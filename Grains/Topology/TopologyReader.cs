@@ -55,7 +55,7 @@ internal sealed class TopologyReader
         }
 
         var agents = ReadAgents(agentsNode);
-        var routes = ReadRoutes(routesNode);
+        var routes = ReadRoutes(routesNode, agents);
         CheckReferences();
 
         // Code types that routes reach but the file does not list join the topology, in route order.
@@ -205,7 +205,7 @@ internal sealed class TopologyReader
         return role;
     }
 
-    private List<RouteDefinition> ReadRoutes(YamlNode? node)
+    private List<RouteDefinition> ReadRoutes(YamlNode? node, List<AgentTypeDefinition> agents)
     {
         var routes = new List<RouteDefinition>();
         if (YamlNodes.IsNull(node))
@@ -224,10 +224,69 @@ internal sealed class TopologyReader
             if (ReadRoute(list.Children[i], YamlNodes.Item(RoutesKey, i)) is { } route)
             {
                 routes.Add(route);
+                CheckLoop(route, YamlNodes.Child(YamlNodes.Item(RoutesKey, i), "topic"), agents);
             }
         }
 
         return routes;
+    }
+
+    /// <summary>
+    /// Refuses a route that feeds a router or aggregator the topics it publishes itself: each signal
+    /// (or summary) it produced would come back to it, for ever.
+    /// </summary>
+    private void CheckLoop(RouteDefinition route, string field, List<AgentTypeDefinition> agents)
+    {
+        var agent = agents.Find(a => string.Equals(a.Name, route.AgentType, StringComparison.Ordinal));
+        if (agent?.Role is not { } role)
+        {
+            return;
+        }
+
+        foreach (var published in Publishes(role, agent.Settings))
+        {
+            if (route.Topic.Matches(published))
+            {
+                _errors.Add(route.Location, field,
+                    $"'{route.Topic}' sends '{route.AgentType}' the topic '{published}' it publishes itself ({role} at {agent.Location}), so what it publishes would come back to it for ever; narrow the pattern or publish on a topic the pattern does not match");
+                return;
+            }
+        }
+    }
+
+    /// <summary>The topics a built-in role publishes, by its settings (those that are valid topics).</summary>
+    private static IEnumerable<string> Publishes(string role, System.Text.Json.JsonElement settings)
+    {
+        if (settings.ValueKind != System.Text.Json.JsonValueKind.Object)
+        {
+            yield break;
+        }
+
+        var names = role switch
+        {
+            BuiltInRoles.Router => ["otherwise"],
+            BuiltInRoles.Aggregator => ["emit"],
+            _ => Array.Empty<string>(),
+        };
+        foreach (var name in names)
+        {
+            if (settings.TryGetProperty(name, out var topic) && topic.ValueKind == System.Text.Json.JsonValueKind.String && TopicPattern.IsValidTopic(topic.GetString(), out _))
+            {
+                yield return topic.GetString()!;
+            }
+        }
+
+        if (role == BuiltInRoles.Router && settings.TryGetProperty("rules", out var rules) && rules.ValueKind == System.Text.Json.JsonValueKind.Array)
+        {
+            foreach (var rule in rules.EnumerateArray())
+            {
+                if (rule.ValueKind == System.Text.Json.JsonValueKind.Object && rule.TryGetProperty("publish", out var topic)
+                    && topic.ValueKind == System.Text.Json.JsonValueKind.String && TopicPattern.IsValidTopic(topic.GetString(), out _))
+                {
+                    yield return topic.GetString()!;
+                }
+            }
+        }
     }
 
     private RouteDefinition? ReadRoute(YamlNode node, string field)

@@ -20,6 +20,47 @@ public class TopologyRouteErrorTests
     }
 
     [Fact]
+    public void A_route_that_feeds_a_router_its_own_output_is_refused_as_a_loop()
+    {
+        SingleError(
+            """
+            agents:
+              sorter:
+                role: router
+                settings:
+                  rules:
+                    - when: { path: $.priority, equals: high }
+                      publish: tickets.urgent
+                  otherwise: sorted.normal
+            routes:
+              - topic: tickets.*
+                agent: sorter
+                key: { fixed: main }
+            """,
+            10, 5, "routes[0].topic", "'tickets.*' sends 'sorter' the topic 'tickets.urgent' it publishes itself (router at", "would come back to it for ever");
+    }
+
+    [Fact]
+    public void A_route_that_feeds_an_aggregator_its_own_summaries_is_refused_as_a_loop()
+    {
+        SingleError(
+            """
+            agents:
+              totals:
+                role: aggregator
+                settings: { window: { count: 10 }, emit: metrics.totals }
+            routes:
+              - topic: orders.placed
+                agent: totals
+                key: { fixed: all }
+              - topic: metrics.#
+                agent: totals
+                key: { fixed: all }
+            """,
+            9, 5, "routes[1].topic", "'metrics.#' sends 'totals' the topic 'metrics.totals' it publishes itself (aggregator at");
+    }
+
+    [Fact]
     public void A_route_without_a_key_rule_says_which_rules_there_are()
     {
         SingleError(
