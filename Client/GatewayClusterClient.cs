@@ -23,6 +23,9 @@ namespace Agents.Client;
  *    SiloUnavailableException (the call may or may not have run; the caller decides whether to
  *    retry), and the next call connects to the next gateway. A gateway that cannot be reached is
  *    skipped at once (the connection manager reports its backoff instead of waiting).
+ *  - Order: calls leave in the order they were made, also while a gateway connection is being
+ *    opened: later calls wait behind that connect and follow the first in order; only when none
+ *    waits do calls take the open connection directly again.
  *  - Grain interfaces map to grain types through the generated manifests the client process has
  *    (the assembly with the grain classes, or grain interfaces carrying [GrainType] naming).
  */
@@ -38,6 +41,8 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
     private readonly Lazy<GrainFactory> _factory;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Queue<GrainRequest> _waitingForGateway = new(); // calls behind a connect in flight; its own lock
+    private volatile bool _connectingGateway; // written under _waitingForGateway's lock
     private Task? _refreshLoop;
 
     public GatewayClusterClient(
@@ -113,29 +118,68 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
             request.RegisterCancellation();
         }
 
-        if (_gateways.Current is { } gateway && _connections.TryGetConnection(gateway, out var connection))
+        Connection? connection;
+        if (!_connectingGateway && _gateways.Current is { } gateway && _connections.TryGetConnection(gateway, out connection))
         {
             Send(connection, request);
             return;
         }
 
+        lock (_waitingForGateway)
+        {
+            if (_connectingGateway)
+            {
+                _waitingForGateway.Enqueue(request);
+                return;
+            }
+
+            if (_gateways.Current is { } current && _connections.TryGetConnection(current, out connection))
+            {
+                Send(connection, request);
+                return;
+            }
+
+            _connectingGateway = true;
+        }
+
         _ = ConnectAndSendAsync(request);
     }
 
+    /// <summary>Connects to a gateway, sends <paramref name="request"/>, then the calls that queued behind it, in order.</summary>
     private async Task ConnectAndSendAsync(GrainRequest request)
     {
-        Connection connection;
+        Connection? connection = null;
+        Exception? failure = null;
         try
         {
             connection = await GetGatewayConnectionAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (AgentsException error)
+        catch (Exception error)
         {
-            _outbound.FailUnsent(request, error is SiloUnavailableException ? error : new SiloUnavailableException(error.Message, error));
-            return;
+            failure = error is SiloUnavailableException ? error : new SiloUnavailableException(error.Message, error);
         }
 
-        Send(connection, request);
+        GrainRequest? next = request;
+        while (next is not null)
+        {
+            if (connection is not null)
+            {
+                Send(connection, next);
+            }
+            else
+            {
+                // Each caller gets its own exception; the first gets the connect's own.
+                _outbound.FailUnsent(next, ReferenceEquals(next, request) ? failure! : new SiloUnavailableException(failure!.Message, failure));
+            }
+
+            lock (_waitingForGateway)
+            {
+                if (!_waitingForGateway.TryDequeue(out next))
+                {
+                    _connectingGateway = false;
+                }
+            }
+        }
     }
 
     // The table entry expires with the caller's own deadline, which Track has just computed from the same

@@ -17,6 +17,9 @@ namespace Agents.Runtime.Messaging.Remote;
  *    the router, and answered on the connection they came in on.
  *  - A connection's generation check: a silo address names one incarnation. When the process at
  *    the endpoint is a later incarnation, the one the call was for is gone: SiloUnavailableException.
+ *  - Order: calls to one silo leave in the order they were made, also while the connection to it
+ *    is being opened: later calls wait in that connect's queue and follow the first in order, and
+ *    only when the queue is empty do calls take the open connection directly again.
  *  - Loss: when an outbound connection closes, every call in flight on it fails at once
  *    (SiloUnavailableException) and the manager reconnects with backoff; the membership protocol
  *    decides whether the silo is dead, and then ForgetSilo stops the reconnecting.
@@ -36,6 +39,8 @@ internal sealed partial class MessageCenter : IConnectionHandler, IAsyncDisposab
     private readonly TimeProvider _time;
     private readonly ConnectionManager _connections;
     private readonly ConcurrentDictionary<SiloAddress, EndPoint> _endpoints = new();
+    private readonly Dictionary<EndPoint, Queue<(SiloAddress Target, GrainRequest Request)>> _connecting = []; // its own lock
+    private volatile int _connectingCount; // _connecting.Count, readable without the lock
     private readonly ReplySink _replies;
     private ConnectionListener? _siloListener;
     private ConnectionListener? _gatewayListener;
@@ -92,29 +97,75 @@ internal sealed partial class MessageCenter : IConnectionHandler, IAsyncDisposab
     public void SendRequest(SiloAddress target, GrainRequest request)
     {
         var endpoint = EndpointOf(target);
-        if (_connections.TryGetConnection(endpoint, out var connection))
+        Connection? connection;
+        if (_connectingCount == 0 && _connections.TryGetConnection(endpoint, out connection))
         {
             SendOn(connection, target, request);
             return;
         }
 
+        lock (_connecting)
+        {
+            if (_connecting.TryGetValue(endpoint, out var waiting))
+            {
+                waiting.Enqueue((target, request));
+                return;
+            }
+
+            if (_connections.TryGetConnection(endpoint, out connection))
+            {
+                SendOn(connection, target, request);
+                return;
+            }
+
+            _connecting.Add(endpoint, new Queue<(SiloAddress, GrainRequest)>());
+            _connectingCount = _connecting.Count;
+        }
+
         _ = ConnectAndSendAsync(endpoint, target, request);
     }
 
+    /// <summary>Opens the connection to <paramref name="endpoint"/>, sends <paramref name="request"/> on it, then the calls that queued behind it.</summary>
     private async Task ConnectAndSendAsync(EndPoint endpoint, SiloAddress target, GrainRequest request)
     {
-        Connection connection;
+        Connection? connection = null;
+        Exception? failure = null;
         try
         {
             connection = await _connections.GetConnectionAsync(endpoint).ConfigureAwait(false);
         }
         catch (Exception error)
         {
-            Outbound.FailUnsent(request, new SiloUnavailableException($"{request} could not be sent: silo {target} is unreachable ({error.Message}).", error));
-            return;
+            failure = error;
         }
 
-        SendOn(connection, target, request);
+        (SiloAddress Target, GrainRequest Request)? next = (target, request);
+        while (next is var (to, call))
+        {
+            if (connection is not null)
+            {
+                SendOn(connection, to, call);
+            }
+            else
+            {
+                Outbound.FailUnsent(call, new SiloUnavailableException($"{call} could not be sent: silo {to} is unreachable ({failure!.Message}).", failure));
+            }
+
+            lock (_connecting)
+            {
+                if (_connecting[endpoint].TryDequeue(out var queued))
+                {
+                    next = queued;
+                }
+                else
+                {
+                    // The last queued call is out: from now on calls take the connection directly (or connect afresh).
+                    next = null;
+                    _connecting.Remove(endpoint);
+                    _connectingCount = _connecting.Count;
+                }
+            }
+        }
     }
 
     private void SendOn(Connection connection, SiloAddress target, GrainRequest request)
