@@ -41,26 +41,3 @@ public sealed class GreeterGrain : Grain, IGreeterGrain
         return "done";
     }
 }
-
-/// <summary>Records one-way appends in arrival order; lives on the silo whose gateway first called it.</summary>
-public interface ISequenceGrain : IGrainWithStringKey
-{
-    [OneWay]
-    Task Append(int n);
-
-    Task<List<int>> Seen();
-}
-
-[PreferLocalPlacement]
-public sealed class SequenceGrain : Grain, ISequenceGrain
-{
-    private readonly List<int> _seen = [];
-
-    public Task Append(int n)
-    {
-        _seen.Add(n);
-        return Task.CompletedTask;
-    }
-
-    public Task<List<int>> Seen() => Task.FromResult(_seen.ToList());
-}

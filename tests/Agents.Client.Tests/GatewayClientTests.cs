@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Agents.Runtime.Membership;
 using Agents.Runtime.Testing;
+using Agents.Tests.Shared;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,4 +1,5 @@
 using Agents.Runtime.Hosting;
+using Agents.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Runtime.Tests.Cluster;

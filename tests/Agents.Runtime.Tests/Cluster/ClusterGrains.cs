@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Agents.Runtime.Hosting;
+using Agents.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Agents.Runtime.Tests.Cluster;
@@ -81,29 +82,6 @@ public interface IDescribeGrain : IGrainWithStringKey
 public sealed class DescribeGrain : Grain, IDescribeGrain
 {
     public Task<string> Describe(object value) => Task.FromResult(value.GetType().Name);
-}
-
-/// <summary>Records one-way appends in arrival order; lives where it is first called.</summary>
-public interface ISequenceGrain : IGrainWithStringKey
-{
-    [OneWay]
-    Task Append(int n);
-
-    Task<List<int>> Seen();
-}
-
-[PreferLocalPlacement]
-public sealed class SequenceGrain : Grain, ISequenceGrain
-{
-    private readonly List<int> _seen = [];
-
-    public Task Append(int n)
-    {
-        _seen.Add(n);
-        return Task.CompletedTask;
-    }
-
-    public Task<List<int>> Seen() => Task.FromResult(_seen.ToList());
 }
 
 /// <summary>Sends a burst of one-way appends from inside a grain turn; lives where it is first called.</summary>
