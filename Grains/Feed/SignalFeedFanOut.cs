@@ -76,34 +76,14 @@ public sealed class SignalFeedFanOut(SignalFeed local, IClusterStatus cluster, I
     internal static List<Signal[]> Chunks(IReadOnlyList<Signal> signals)
     {
         var chunks = new List<Signal[]>();
-        var start = 0;
-        long bytes = 0;
-        for (var i = 0; i < signals.Count; i++)
+        for (var start = 0; start < signals.Count;)
         {
-            var size = ((Streams.IStreamItemSize)signals[i]).ApproximateSize;
-            if (i > start && bytes + size > MaxMessageBytes)
-            {
-                chunks.Add(Slice(signals, start, i));
-                start = i;
-                bytes = 0;
-            }
-
-            bytes += size;
+            var count = SignalBatches.Fit(signals.Skip(start), int.MaxValue, MaxMessageBytes);
+            chunks.Add([.. signals.Skip(start).Take(count)]);
+            start += count;
         }
 
-        chunks.Add(Slice(signals, start, signals.Count));
         return chunks;
-
-        static Signal[] Slice(IReadOnlyList<Signal> signals, int from, int to)
-        {
-            var slice = new Signal[to - from];
-            for (var i = from; i < to; i++)
-            {
-                slice[i - from] = signals[i];
-            }
-
-            return slice;
-        }
     }
 
     /// <summary>The most bytes (by the signals' own estimate) one feed message carries past its first signal: well inside the default frame limit.</summary>

@@ -253,23 +253,7 @@ public sealed partial class SignalDispatcherGrain(
     }
 
     /// <summary>How many of the waiting signals the next delivery takes: at most MaxBatch, and MaxBatchBytes past the first.</summary>
-    internal static int BatchCount(Queue<Signal> waiting)
-    {
-        var count = 0;
-        long bytes = 0;
-        foreach (var signal in waiting)
-        {
-            bytes += ((Streams.IStreamItemSize)signal).ApproximateSize;
-            if (count == MaxBatch || (bytes > MaxBatchBytes && count > 0))
-            {
-                break;
-            }
-
-            count++;
-        }
-
-        return count;
-    }
+    internal static int BatchCount(Queue<Signal> waiting) => SignalBatches.Fit(waiting, MaxBatch, MaxBatchBytes);
 
     /// <summary>One agent's delivery in flight and the signals waiting behind it.</summary>
     private sealed class Lane
