@@ -133,13 +133,18 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
                 return;
             }
 
-            if (_gateways.Current is { } current && _connections.TryGetConnection(current, out connection))
+            // Connected since we looked, and nothing waits any more: sent below, outside the lock.
+            if (_gateways.Current is not { } current || !_connections.TryGetConnection(current, out connection))
             {
-                Send(connection, request);
-                return;
+                connection = null;
+                _connectingGateway = true;
             }
+        }
 
-            _connectingGateway = true;
+        if (connection is not null)
+        {
+            Send(connection, request);
+            return;
         }
 
         _ = ConnectAndSendAsync(request);

@@ -46,9 +46,11 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
     /// <summary>Appends items in their order, as one step: no other producer's event lands between them.</summary>
     public void EnqueueItems<T>(IEnumerable<T> items)
     {
+        // Taken in full first: the caller's enumerable neither runs under the lock nor can stop halfway through the append.
+        var all = items as T[] ?? [.. items];
         lock (_events)
         {
-            foreach (var item in items)
+            foreach (var item in all)
             {
                 _events.Enqueue(new StreamItemEvent<T>(item, new StreamSequenceToken(++_sequence)));
             }

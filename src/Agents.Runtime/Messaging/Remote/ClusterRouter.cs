@@ -94,6 +94,7 @@ internal sealed partial class ClusterRouter
             return;
         }
 
+        SiloAddress? target;
         lock (_resolving)
         {
             if (_resolving.TryGetValue(grain, out var waiting))
@@ -102,14 +103,19 @@ internal sealed partial class ClusterRouter
                 return;
             }
 
-            // Cached since we looked, by a resolution that has just finished: nothing waits any more.
-            if (_cache.TryGetValue(grain, out cached) && _directory.IsLive(cached.Silo))
+            // Cached since we looked, by a resolution that has just finished: nothing waits any more
+            // (sent below, outside the lock; the next call of this sender comes after this one returns).
+            target = _cache.TryGetValue(grain, out cached) && _directory.IsLive(cached.Silo) ? cached.Silo : null;
+            if (target is null)
             {
-                SendTo(cached.Silo, request);
-                return;
+                _resolving.Add(grain, new Queue<GrainRequest>());
             }
+        }
 
-            _resolving.Add(grain, new Queue<GrainRequest>());
+        if (target is { } silo)
+        {
+            SendTo(silo, request);
+            return;
         }
 
         _ = ResolveAndSendAsync(request, grainClass);

@@ -112,14 +112,18 @@ internal sealed partial class MessageCenter : IConnectionHandler, IAsyncDisposab
                 return;
             }
 
-            if (_connections.TryGetConnection(endpoint, out connection))
+            // Opened since we looked, and nothing waits for it any more: sent below, outside the lock.
+            if (!_connections.TryGetConnection(endpoint, out connection))
             {
-                SendOn(connection, target, request);
-                return;
+                _connecting.Add(endpoint, new Queue<(SiloAddress, GrainRequest)>());
+                _connectingCount = _connecting.Count;
             }
+        }
 
-            _connecting.Add(endpoint, new Queue<(SiloAddress, GrainRequest)>());
-            _connectingCount = _connecting.Count;
+        if (connection is not null)
+        {
+            SendOn(connection, target, request);
+            return;
         }
 
         _ = ConnectAndSendAsync(endpoint, target, request);
