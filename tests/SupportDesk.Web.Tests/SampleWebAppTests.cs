@@ -73,16 +73,7 @@ public sealed class SampleWebAppTests : IAsyncLifetime
             await cluster.PublishAsync(i % 2 == 0 ? "sdk.even" : "sdk.odd", new { n = i }, id: $"sdk-{i:00}");
         }
 
-        var received = new List<Signal>();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await foreach (var signal in subscription.WithCancellation(deadline.Token))
-        {
-            received.Add(signal);
-            if (received.Count == 30)
-            {
-                break;
-            }
-        }
+        var received = await TakeAsync(subscription, 30);
 
         Assert.Equal(Enumerable.Range(0, 30).Where(i => i % 2 == 0).Select(i => $"sdk-{i:00}"), received.Where(s => s.Topic == "sdk.even").Select(s => s.Id));
         Assert.Equal(Enumerable.Range(0, 30).Where(i => i % 2 == 1).Select(i => $"sdk-{i:00}"), received.Where(s => s.Topic == "sdk.odd").Select(s => s.Id));
@@ -102,16 +93,7 @@ public sealed class SampleWebAppTests : IAsyncLifetime
         Assert.Contains("Signal 1 of the batch of 2", refused.Message, StringComparison.Ordinal);
         await agents.PublishBatchAsync(signals);
 
-        var received = new List<Signal>();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await foreach (var signal in subscription.WithCancellation(deadline.Token))
-        {
-            received.Add(signal);
-            if (received.Count == 40)
-            {
-                break;
-            }
-        }
+        var received = await TakeAsync(subscription, 40);
 
         // Nothing of the refused batch went out: the first 40 signals seen are the accepted batch's, each topic in order.
         Assert.Equal(signals.Where(s => s.Topic == "bulk.even").Select(s => s.Id), received.Where(s => s.Topic == "bulk.even").Select(s => s.Id));
@@ -129,5 +111,22 @@ public sealed class SampleWebAppTests : IAsyncLifetime
         Assert.Equal(["helpdesk", "intake", "recent", "summaries", "triage"], names);
         var triage = types.EnumerateArray().Single(t => t.GetProperty("type").GetString() == "triage");
         Assert.Equal(["close", "summary"], triage.GetProperty("requests").EnumerateArray().Select(r => r.GetString()!).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>The first <paramref name="count"/> signals the subscription delivers (20 s at most).</summary>
+    private static async Task<List<Signal>> TakeAsync(AgentsSubscription subscription, int count)
+    {
+        var received = new List<Signal>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await foreach (var signal in subscription.WithCancellation(deadline.Token))
+        {
+            received.Add(signal);
+            if (received.Count == count)
+            {
+                break;
+            }
+        }
+
+        return received;
     }
 }

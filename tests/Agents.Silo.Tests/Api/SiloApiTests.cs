@@ -71,21 +71,10 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
             sent.Add($"s-{i:00}");
         }
 
-        var received = new List<(string Id, int N)>();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (received.Count < sent.Count && await reader.ReadLineAsync(deadline.Token) is { } line)
-        {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                using var cloudEvent = JsonDocument.Parse(line["data: ".Length..]);
-                var root = cloudEvent.RootElement;
-                Assert.Equal(topic, root.GetProperty("type").GetString());
-                received.Add((root.GetProperty("id").GetString()!, root.GetProperty("data").GetProperty("n").GetInt32()));
-            }
-        }
-
-        Assert.Equal(sent, received.Select(r => r.Id));
-        Assert.Equal(Enumerable.Range(0, 40), received.Select(r => r.N));
+        var received = await ReadEventsAsync(reader, sent.Count);
+        Assert.All(received, e => Assert.Equal(topic, e.GetProperty("type").GetString()));
+        Assert.Equal(sent, received.Select(e => e.GetProperty("id").GetString()));
+        Assert.Equal(Enumerable.Range(0, 40), received.Select(e => e.GetProperty("data").GetProperty("n").GetInt32()));
     }
 
     [Fact]
@@ -109,15 +98,7 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
         var ids = accepted.GetProperty("ids").EnumerateArray().Select(i => i.GetString()!).ToArray();
         Assert.Equal(Enumerable.Range(0, 10).Select(i => $"b-{i:00}"), ids.Take(10));
 
-        var received = new List<JsonElement>();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (received.Count < 20 && await reader.ReadLineAsync(deadline.Token) is { } line)
-        {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                received.Add(JsonDocument.Parse(line["data: ".Length..]).RootElement.Clone());
-            }
-        }
+        var received = await ReadEventsAsync(reader, 20);
 
         Assert.Equal(ids, received.Select(r => r.GetProperty("id").GetString()));
         Assert.Equal(Enumerable.Range(0, 20), received.Select(r => r.GetProperty("data").GetProperty("n").GetInt32()));
@@ -137,6 +118,23 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
             return letters.EnumerateArray().Any(l => l.GetProperty("signal").GetProperty("id").GetString() == id
                 && l.GetProperty("errorMessage").GetString()!.Contains("$.customer", StringComparison.Ordinal));
         }, "the unroutable ticket is in the dead letters, naming the key rule", TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>The CloudEvents of the next <paramref name="count"/> SSE messages (20 s at most).</summary>
+    private static async Task<List<JsonElement>> ReadEventsAsync(StreamReader reader, int count)
+    {
+        var received = new List<JsonElement>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (received.Count < count && await reader.ReadLineAsync(deadline.Token) is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                using var cloudEvent = JsonDocument.Parse(line["data: ".Length..]);
+                received.Add(cloudEvent.RootElement.Clone());
+            }
+        }
+
+        return received;
     }
 
     public static TheoryData<string, string, string?, HttpStatusCode, string> ErrorCases => new()
