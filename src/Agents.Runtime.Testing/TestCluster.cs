@@ -42,6 +42,9 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>The membership table the silos share (null for a single localhost silo).</summary>
     public IMembershipTable? MembershipTable => _table;
 
+    /// <summary>The reminder table the silos share (unless configuration names another provider).</summary>
+    public Reminders.InMemoryReminderTable ReminderTable { get; } = new();
+
     /// <summary>The in-process client of the first running silo, for calling grains from the test.</summary>
     public IClusterClient Client => Primary.Client;
 
@@ -106,7 +109,7 @@ public sealed class TestCluster : IAsyncDisposable
         }
 
         var name = $"silo-{Interlocked.Increment(ref _nextSilo) - 1}";
-        var silo = new TestSilo(name, _builder.BuildHost(Logs, _table, name));
+        var silo = new TestSilo(name, _builder.BuildHost(Logs, _table, name, ReminderTable));
         await silo.StartAsync(cancellationToken);
         lock (_lock)
         {

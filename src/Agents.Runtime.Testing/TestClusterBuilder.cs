@@ -14,6 +14,7 @@ namespace Agents.Runtime.Testing;
 /// Builds an in-process test cluster: real silos in generic hosts, configured like production ones,
 /// with captured logs. One silo (the default) runs localhost clustering; with <see cref="WithSilos"/>
 /// above one, the silos form a real cluster over loopback TCP, sharing an in-memory membership table.
+/// Every silo shares one in-memory reminder table.
 /// </summary>
 public sealed class TestClusterBuilder
 {
@@ -88,7 +89,7 @@ public sealed class TestClusterBuilder
 
     public TestCluster Build() => new(this);
 
-    internal IHost BuildHost(CapturedLogs logs, InMemoryMembershipTable? table = null, string? siloName = null)
+    internal IHost BuildHost(CapturedLogs logs, InMemoryMembershipTable? table = null, string? siloName = null, Reminders.InMemoryReminderTable? reminders = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing" });
         if (table is not null)
@@ -112,6 +113,14 @@ public sealed class TestClusterBuilder
             {
                 silo.UseClustering(_ => table);
             }
+
+            // The silos share one reminder table, as a cluster's silos share one database; a provider
+            // set in configuration (a test of the Sqlite or Postgres tables) is used instead.
+            if (reminders is not null && string.IsNullOrEmpty(builder.Configuration["Agents:Reminders:Provider"]))
+            {
+                silo.UseReminders(_ => reminders);
+            }
+
             foreach (var assembly in _grainAssemblies)
             {
                 silo.AddGrainAssembly(assembly);

@@ -51,9 +51,12 @@ public sealed class GrainTypeRegistry
             methods.TryAdd(MethodKey(method.InterfaceId, method.MethodId), method);
         }
 
-        // Stream deliveries are runtime requests, not generated ones: registered here so a silo can receive them from another.
-        var streamDelivery = Streams.StreamDeliveryRequest.Descriptor;
-        methods.TryAdd(MethodKey(streamDelivery.InterfaceId, streamDelivery.MethodId), streamDelivery);
+        // Stream deliveries and reminder ticks are runtime requests, not generated ones: registered here so a silo can receive them from another.
+        foreach (var runtimeMethod in (ReadOnlySpan<GrainMethodDescriptor>)[Streams.StreamDeliveryRequest.Descriptor, Reminders.ReminderTickRequest.Descriptor])
+        {
+            methods.TryAdd(MethodKey(runtimeMethod.InterfaceId, runtimeMethod.MethodId), runtimeMethod);
+        }
+
         _methods = methods.ToFrozenDictionary();
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Agents.Runtime.Reminders;
 
 namespace Agents.Runtime.GrainDirectory;
 
@@ -49,6 +50,66 @@ public sealed class ConsistentHashRing
     public ImmutableArray<SiloAddress> Silos { get; }
 
     public bool IsEmpty => _points.Length == 0;
+
+    /// <summary>
+    /// The hashes <paramref name="silo"/> owns, as inclusive ranges in ascending order, neighbours merged:
+    /// the point at index i owns (point i-1, point i], and the first point also owns the wrap-around
+    /// above the last. Empty when the silo is not on the ring. <see cref="OwnerOf(ulong)"/> names
+    /// <paramref name="silo"/> for exactly the hashes in these ranges.
+    /// </summary>
+    public IReadOnlyList<HashRange> RangesOf(SiloAddress silo)
+    {
+        var ranges = new List<HashRange>();
+        if (_points.Length == 0 || !Silos.Contains(silo))
+        {
+            return ranges;
+        }
+
+        var last = _points.Length - 1;
+        for (var i = 0; i <= last; i++)
+        {
+            if (_owners[i] != silo)
+            {
+                continue;
+            }
+
+            if (i == 0)
+            {
+                // [0, point 0], and (last point, max] when the last point is not the top of the range.
+                Add(ranges, new HashRange(0, _points[0]));
+                if (_points[last] != ulong.MaxValue)
+                {
+                    ranges.Add(new HashRange(_points[last] + 1, ulong.MaxValue));
+                }
+            }
+            else if (_points[i] != _points[i - 1])
+            {
+                Add(ranges, new HashRange(_points[i - 1] + 1, _points[i]));
+            }
+        }
+
+        // The wrap-around range was added out of order; keep the list ascending and merged.
+        ranges.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+        var merged = new List<HashRange>(ranges.Count);
+        foreach (var range in ranges)
+        {
+            Add(merged, range);
+        }
+
+        return merged;
+
+        static void Add(List<HashRange> list, HashRange range)
+        {
+            if (list.Count > 0 && list[^1].End != ulong.MaxValue && list[^1].End + 1 == range.Start)
+            {
+                list[^1] = list[^1] with { End = range.End };
+            }
+            else
+            {
+                list.Add(range);
+            }
+        }
+    }
 
     /// <summary>The silo that owns <paramref name="grainId"/>'s directory entry.</summary>
     public SiloAddress OwnerOf(GrainId grainId) => OwnerOf(StableHash.Of(grainId));

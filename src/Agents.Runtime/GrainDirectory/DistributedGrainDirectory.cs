@@ -42,7 +42,7 @@ internal sealed partial class DistributedGrainDirectory
         _logger = logger;
         _snapshot = new Snapshot(new ConsistentHashRing([]), MembershipView.Empty);
         _isLive = silo => _snapshot.IsLive(silo);
-        messages.SystemHandler = HandleAsync;
+        messages.AddSystemHandler(HandleAsync, SystemOperation.DirectoryRegister, SystemOperation.DirectoryLookup, SystemOperation.DirectoryUnregister);
     }
 
     public SiloAddress Self => _messages.Self;

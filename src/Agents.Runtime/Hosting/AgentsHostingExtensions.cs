@@ -14,7 +14,7 @@ public static class AgentsHostingExtensions
 {
     /// <summary>
     /// Adds a silo to the host. Configuration (<c>Agents:Silo</c>, <c>Agents:Clustering</c>,
-    /// <c>Agents:Networking</c>, <c>Agents:Storage:*</c>, <c>Agents:Streams:*</c>) is read after <paramref name="configure"/>
+    /// <c>Agents:Networking</c>, <c>Agents:Storage:*</c>, <c>Agents:Streams:*</c>, <c>Agents:Reminders</c>) is read after <paramref name="configure"/>
     /// ran; a bad value throws <see cref="AgentsConfigurationException"/> naming its key.
     /// </summary>
     public static TBuilder UseAgentsSilo<TBuilder>(this TBuilder builder, Action<ISiloBuilder>? configure = null)
@@ -55,6 +55,7 @@ public static class AgentsHostingExtensions
         silo.AddStreamProviderKind("Memory", static (s, name, _) => s.AddMemoryStreams(name));
         // A cluster of one whose table lives in this process: the silo listens on its silo and
         // gateway ports, so clients (the SDK) can connect to a single dev silo.
+        silo.AddReminderProviderKind("Memory", sharedAcrossProcesses: false, static (s, _) => s.UseInMemoryReminderService());
         silo.AddClusteringProviderKind("InMemory", static (s, _) => s.UseClustering(static sp => new Agents.Runtime.Membership.InMemoryMembershipTable(sp.GetService<TimeProvider>())));
     }
 }

@@ -27,6 +27,14 @@ public interface ISiloBuilder
     /// </summary>
     ISiloBuilder AddClusteringProviderKind(string kind, Action<ISiloBuilder, IConfigurationSection> register);
 
+    /// <summary>
+    /// Registers a reminder table kind usable from configuration (<c>Agents:Reminders:Provider = &lt;kind&gt;</c>).
+    /// The callback registers the table (normally through <c>UseReminders</c>) from the <c>Agents:Reminders</c> section.
+    /// <paramref name="sharedAcrossProcesses"/> says whether silos in different processes can share the
+    /// table; a cluster whose silos run in several processes refuses a kind that cannot.
+    /// </summary>
+    ISiloBuilder AddReminderProviderKind(string kind, bool sharedAcrossProcesses, Action<ISiloBuilder, IConfigurationSection> register);
+
     /// <summary>Adds an assembly whose generated manifest lists grains (found automatically when referenced by the entry assembly).</summary>
     ISiloBuilder AddGrainAssembly(Assembly assembly);
 }
@@ -73,6 +81,14 @@ internal sealed class SiloBuilder(IServiceCollection services, IConfiguration co
     public ISiloBuilder AddClusteringProviderKind(string kind, Action<ISiloBuilder, IConfigurationSection> register)
     {
         ClusteringKinds[kind] = register;
+        return this;
+    }
+
+    public Dictionary<string, (bool SharedAcrossProcesses, Action<ISiloBuilder, IConfigurationSection> Register)> ReminderKinds { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public ISiloBuilder AddReminderProviderKind(string kind, bool sharedAcrossProcesses, Action<ISiloBuilder, IConfigurationSection> register)
+    {
+        ReminderKinds[kind] = (sharedAcrossProcesses, register);
         return this;
     }
 

@@ -17,6 +17,49 @@ internal static class ProviderConfiguration
         ApplyClustering(silo);
         ApplySections(silo, "Agents:Storage", silo.StorageKinds, silo.StorageNames, "storage");
         ApplySections(silo, "Agents:Streams", silo.StreamKinds, silo.StreamNames, "stream");
+        ApplyReminders(silo);
+    }
+
+    /// <summary>
+    /// Every silo runs a reminder service. A table registered in code (UseReminders) wins; otherwise
+    /// <c>Agents:Reminders:Provider</c> names the kind, and when it is unset the kind follows the
+    /// clustering provider if a reminder kind of that name exists (Postgres clustering: Postgres
+    /// reminders), else Memory. A cluster whose silos run in separate processes refuses a table that
+    /// lives in one process (Memory, Sqlite): the silos would each tick their own copy, or none.
+    /// </summary>
+    private static void ApplyReminders(SiloBuilder silo)
+    {
+        if (silo.Services.Any(d => d.ServiceType == typeof(Reminders.IReminderTable)))
+        {
+            return;
+        }
+
+        var key = $"{Reminders.ReminderOptions.SectionName}:Provider";
+        var clustering = silo.Configuration[$"{ClusteringOptions.SectionName}:Provider"];
+        var kind = silo.Configuration[key];
+        if (string.IsNullOrWhiteSpace(kind))
+        {
+            kind = !string.IsNullOrEmpty(clustering) && silo.ReminderKinds.ContainsKey(clustering) ? clustering : "Memory";
+        }
+
+        if (!silo.ReminderKinds.TryGetValue(kind, out var provider))
+        {
+            var known = string.Join(", ", silo.ReminderKinds.Keys.Order(StringComparer.Ordinal));
+            throw new AgentsConfigurationException(key, $"'{kind}' is not a reminder provider this silo has. Known providers: {known}.");
+        }
+
+        var multiProcess = !string.IsNullOrEmpty(clustering)
+            && !string.Equals(clustering, ClusteringOptions.Localhost, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(clustering, "InMemory", StringComparison.OrdinalIgnoreCase);
+        if (multiProcess && !provider.SharedAcrossProcesses)
+        {
+            var shared = string.Join(", ", silo.ReminderKinds.Where(k => k.Value.SharedAcrossProcesses).Select(k => k.Key).Order(StringComparer.Ordinal));
+            throw new AgentsConfigurationException(key,
+                $"'{kind}' keeps reminders inside one silo process, but this silo is in a '{clustering}' cluster whose silos must share one reminder table. " +
+                $"Use {(shared.Length == 0 ? "a shared provider" : shared)} (leave it unset to follow the clustering provider).");
+        }
+
+        provider.Register(silo, silo.Configuration.GetSection(Reminders.ReminderOptions.SectionName));
     }
 
     /// <summary>

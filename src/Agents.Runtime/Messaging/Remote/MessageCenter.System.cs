@@ -7,7 +7,7 @@ namespace Agents.Runtime.Messaging.Remote;
 
 /*
  * The silos' own RPC (ping, grain directory), on the same connections as grain calls. A system
- * call is answered by the receiver's SystemHandler off the reader loop; its reply comes back on the
+ * call is answered by the receiver's handler for its operation off the reader loop; its reply comes back on the
  * caller's outbound connection like a response. A system call fails with SiloUnavailableException
  * when the connection is lost and with TimeoutException when no reply came in time, so directory
  * work never waits on a dead silo for longer than its timeout.
@@ -77,7 +77,7 @@ internal sealed partial class MessageCenter
         byte[] answer;
         try
         {
-            var handler = SystemHandler ?? throw new InvalidOperationException($"Silo {Self} does not answer {operation}.");
+            var handler = _systemHandlers.GetValueOrDefault(operation) ?? throw new InvalidOperationException($"Silo {Self} does not answer {operation}.");
             var result = await handler(operation, payload).ConfigureAwait(false);
             answer = SystemMessages.Write(id, operation, result);
         }

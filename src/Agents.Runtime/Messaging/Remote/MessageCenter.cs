@@ -72,8 +72,19 @@ internal sealed partial class MessageCenter : IConnectionHandler, IAsyncDisposab
     /// <summary>Where an arriving request goes; <c>fromClient</c> tells calls through the gateway from calls between silos.</summary>
     public Action<GrainRequest, bool> RouteIncoming { get; set; } = null!;
 
-    /// <summary>Answers the system operations other than ping (the grain directory).</summary>
-    public Func<SystemOperation, SystemPayload, ValueTask<SystemPayload>>? SystemHandler { get; set; }
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SystemOperation, Func<SystemOperation, SystemPayload, ValueTask<SystemPayload>>> _systemHandlers = new();
+
+    /// <summary>Makes <paramref name="handler"/> answer <paramref name="operations"/> (those other than ping: the grain directory's, the reminder service's).</summary>
+    public void AddSystemHandler(Func<SystemOperation, SystemPayload, ValueTask<SystemPayload>> handler, params ReadOnlySpan<SystemOperation> operations)
+    {
+        foreach (var operation in operations)
+        {
+            if (!_systemHandlers.TryAdd(operation, handler))
+            {
+                throw new InvalidOperationException($"System operation {operation} already has a handler.");
+            }
+        }
+    }
 
     /// <summary>The gateway port actually listened on, 0 when the silo is not a gateway.</summary>
     public int GatewayPort => _gatewayListener?.LocalEndPoint.Port ?? 0;

@@ -18,6 +18,9 @@ internal enum SystemOperation : uint
 
     /// <summary>Remove an activation's entry (only if it still names that activation).</summary>
     DirectoryUnregister = 4,
+
+    /// <summary>This grain's reminders changed in the table: the receiver, which ticks them, reads them again. No reply payload.</summary>
+    RemindersChanged = 5,
 }
 
 /// <summary>What a system request or reply carries: a grain, an activation address, a number (a ping's reply: the silo's activation count), or nothing.</summary>
