@@ -19,7 +19,9 @@ public static class AdoNetSiloBuilderExtensions
     /// <c>Agents:Storage:&lt;name&gt;:Provider = Postgres</c> with <c>ConnectionString</c>, and optionally
     /// <c>TableName</c>, <c>Format</c> (<c>Json</c> or <c>Binary</c>), <c>MaxBatchSize</c>,
     /// <c>MaxConcurrentBatches</c>, <c>MaxQueuedWrites</c>, <c>CommandTimeout</c>;
-    /// <c>Agents:Clustering:Provider = Postgres</c> with <c>ConnectionString</c> (see <see cref="PostgresClusteringExtensions.UsePostgresClustering"/>).
+    /// <c>Agents:Clustering:Provider = Postgres</c> with <c>ConnectionString</c> (see <see cref="PostgresClusteringExtensions.UsePostgresClustering"/>);
+    /// <c>Agents:Reminders:Provider = Sqlite</c> with <c>DataSource</c>, or <c>Postgres</c> (the default in a
+    /// PostgreSQL cluster; see <see cref="AdoNetReminderExtensions"/>).
     /// </summary>
     public static ISiloBuilder AddAdoNetProviders(this ISiloBuilder silo)
     {
@@ -27,7 +29,9 @@ public static class AdoNetSiloBuilderExtensions
         return silo
             .AddStorageProviderKind("Sqlite", static (s, name, section) => s.AddSqliteGrainStorage(name, options => section.Bind(options)))
             .AddStorageProviderKind("Postgres", static (s, name, section) => s.AddPostgresGrainStorage(name, options => section.Bind(options)))
-            .AddClusteringProviderKind(PostgresClusteringExtensions.ProviderName, static (s, _) => s.UsePostgresClustering(static _ => { }));
+            .AddClusteringProviderKind(PostgresClusteringExtensions.ProviderName, static (s, _) => s.UsePostgresClustering(static _ => { }))
+            .AddReminderProviderKind("Sqlite", sharedAcrossProcesses: false, static (s, _) => s.UseSqliteReminderService(static _ => { }))
+            .AddReminderProviderKind("Postgres", sharedAcrossProcesses: true, static (s, _) => s.UsePostgresReminderService(static _ => { }));
     }
 
     /// <summary>

@@ -60,11 +60,6 @@ public sealed class ConsistentHashRing
     public IReadOnlyList<HashRange> RangesOf(SiloAddress silo)
     {
         var ranges = new List<HashRange>();
-        if (_points.Length == 0 || !Silos.Contains(silo))
-        {
-            return ranges;
-        }
-
         var last = _points.Length - 1;
         for (var i = 0; i <= last; i++)
         {
@@ -75,8 +70,8 @@ public sealed class ConsistentHashRing
 
             if (i == 0)
             {
-                // [0, point 0], and (last point, max] when the last point is not the top of the range.
-                Add(ranges, new HashRange(0, _points[0]));
+                // [0, point 0], and (last point, max] unless the last point is the top of the range.
+                ranges.Add(new HashRange(0, _points[0]));
                 if (_points[last] != ulong.MaxValue)
                 {
                     ranges.Add(new HashRange(_points[last] + 1, ulong.MaxValue));
@@ -84,31 +79,11 @@ public sealed class ConsistentHashRing
             }
             else if (_points[i] != _points[i - 1])
             {
-                Add(ranges, new HashRange(_points[i - 1] + 1, _points[i]));
+                ranges.Add(new HashRange(_points[i - 1] + 1, _points[i]));
             }
         }
 
-        // The wrap-around range was added out of order; keep the list ascending and merged.
-        ranges.Sort(static (a, b) => a.Start.CompareTo(b.Start));
-        var merged = new List<HashRange>(ranges.Count);
-        foreach (var range in ranges)
-        {
-            Add(merged, range);
-        }
-
-        return merged;
-
-        static void Add(List<HashRange> list, HashRange range)
-        {
-            if (list.Count > 0 && list[^1].End != ulong.MaxValue && list[^1].End + 1 == range.Start)
-            {
-                list[^1] = list[^1] with { End = range.End };
-            }
-            else
-            {
-                list.Add(range);
-            }
-        }
+        return HashRange.Merge(ranges);
     }
 
     /// <summary>The silo that owns <paramref name="grainId"/>'s directory entry.</summary>

@@ -93,6 +93,35 @@ public readonly record struct HashRange(ulong Start, ulong End)
 
     public bool Contains(ulong hash) => hash >= Start && hash <= End;
 
+    /// <summary>The same hashes as <paramref name="ranges"/>, as disjoint ranges in ascending order (overlapping and adjacent ones merged).</summary>
+    public static List<HashRange> Merge(IEnumerable<HashRange> ranges)
+    {
+        ArgumentNullException.ThrowIfNull(ranges);
+        var sorted = ranges.OrderBy(r => r.Start).ToList();
+        var merged = new List<HashRange>(sorted.Count);
+        foreach (var range in sorted)
+        {
+            if (range.Start > range.End)
+            {
+                throw new ArgumentException($"Hash range {range} starts after it ends.", nameof(ranges));
+            }
+
+            if (merged.Count > 0 && (merged[^1].End == ulong.MaxValue || merged[^1].End + 1 >= range.Start))
+            {
+                if (range.End > merged[^1].End)
+                {
+                    merged[^1] = merged[^1] with { End = range.End };
+                }
+            }
+            else
+            {
+                merged.Add(range);
+            }
+        }
+
+        return merged;
+    }
+
     /// <summary>
     /// The hash as a signed 64-bit number with the same order (the top bit flipped), for databases
     /// whose integers are signed: ranges compare the same way on either form.

@@ -4,45 +4,8 @@ namespace Agents.AdoNet.Postgres.Membership;
 /// Settings of the PostgreSQL membership table, bound from <c>Agents:Clustering</c>. Checked at
 /// start-up by <see cref="PostgresMembershipOptionsValidator"/>.
 /// </summary>
-public sealed class PostgresMembershipOptions
+public sealed class PostgresMembershipOptions : PostgresClusterTableOptions
 {
     /// <summary>The configuration section these options bind from.</summary>
     public const string SectionName = "Agents:Clustering";
-
-    /// <summary>The default of <see cref="TablePrefix"/>.</summary>
-    public const string DefaultTablePrefix = "agents_";
-
-    /// <summary>The longest <see cref="ClusterId"/> accepted.</summary>
-    public const int MaxClusterIdLength = 128;
-
-    /// <summary>The default of <see cref="CommandTimeout"/>.</summary>
-    public static readonly TimeSpan DefaultCommandTimeout = TimeSpan.FromSeconds(15);
-
-    /// <summary>
-    /// An Npgsql connection string, e.g. <c>Host=db;Database=agents;Username=agents;Password=...</c>.
-    /// The database must exist; the provider creates its tables. Required.
-    /// </summary>
-    public string ConnectionString { get; set; } = string.Empty;
-
-    /// <summary>
-    /// The cluster whose rows this table reads and writes; several clusters may share one database.
-    /// When hosted, an empty value takes the silo's own <c>Agents:Silo:ClusterId</c>.
-    /// </summary>
-    public string ClusterId { get; set; } = string.Empty;
-
-    /// <summary>
-    /// The PostgreSQL schema holding the tables; empty (the default) for the connection's search
-    /// path. Created if missing. Lower-case letters, digits and underscores only.
-    /// </summary>
-    public string Schema { get; set; } = string.Empty;
-
-    /// <summary>
-    /// Prepended to the table names: <c>{prefix}membership</c> and <c>{prefix}membership_version</c>.
-    /// Lower-case letters, digits and underscores only (may be empty), so that people can type the
-    /// names in SQL without quotes.
-    /// </summary>
-    public string TablePrefix { get; set; } = DefaultTablePrefix;
-
-    /// <summary>How long one read, one write or the schema set-up may run before it fails.</summary>
-    public TimeSpan CommandTimeout { get; set; } = DefaultCommandTimeout;
 }

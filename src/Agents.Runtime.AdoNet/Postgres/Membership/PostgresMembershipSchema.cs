@@ -1,4 +1,3 @@
-using System.Data;
 using Npgsql;
 
 namespace Agents.AdoNet.Postgres.Membership;
@@ -145,74 +144,10 @@ internal sealed class PostgresMembershipSchema
     /// schema version found before (0 for new tables).
     /// </summary>
     /// <exception cref="InvalidOperationException">The tables are newer than this build.</exception>
-    public async Task<int> EnsureCreatedAsync(NpgsqlConnection connection, string clusterId, int commandTimeoutSeconds, CancellationToken cancellationToken)
-    {
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
-
-        // The lock is released by commit or rollback; waiting for it is bounded by the command timeout.
-        // CREATE SCHEMA only when missing: IF NOT EXISTS still needs the CREATE privilege on the database.
-        var prepare = new List<(string Sql, object[] Parameters)> { ("SELECT pg_advisory_xact_lock($1)", [PostgresGrainStorageSchema.SchemaLockKey]) };
-        if (!string.IsNullOrEmpty(_schema))
-        {
-            prepare.Add(($"DO $$ BEGIN IF to_regnamespace('{_schema}') IS NULL THEN CREATE SCHEMA \"{_schema}\"; END IF; END $$", []));
-        }
-
-        prepare.Add(($"""
-            CREATE TABLE IF NOT EXISTS {SchemaVersionTable} (
-                component  text        NOT NULL PRIMARY KEY,
-                version    integer     NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now()
-            )
-            """, []));
-        prepare.Add(($"SELECT version FROM {SchemaVersionTable} WHERE component = $1", [Component]));
-        var stored = await RunAsync(prepare).ConfigureAwait(false);
-        var storedVersion = stored is int v ? v : 0;
-        if (storedVersion > CurrentVersion)
-        {
-            throw new InvalidOperationException(
-                $"Table '{RowsTable}' has schema version {storedVersion}, newer than this build understands ({CurrentVersion}); upgrade the silo.");
-        }
-
-        // Version 1 is the first schema: a future version adds its "if (storedVersion < 2)" steps here.
-        await RunAsync(
-        [
-            (CreateVersionTable, []),
-            (CreateRowsTable, []),
-            ($"""
-             INSERT INTO {SchemaVersionTable} (component, version) VALUES ($1, $2)
-             ON CONFLICT (component) DO UPDATE SET version = excluded.version, applied_at = now()
-                 WHERE {SchemaVersionTable}.version < excluded.version
-             """, [Component, CurrentVersion]),
-            (EnsureCluster, [clusterId, Guid.NewGuid()]),
-        ]).ConfigureAwait(false);
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return storedVersion;
-
-        // Sends the statements in one round trip; returns the first value the last one returned, if any.
-        async Task<object?> RunAsync(List<(string Sql, object[] Parameters)> statements)
-        {
-            await using var batch = new NpgsqlBatch(connection, transaction) { Timeout = commandTimeoutSeconds };
-            foreach (var (sql, parameters) in statements)
-            {
-                var command = new NpgsqlBatchCommand(sql);
-                foreach (var parameter in parameters)
-                {
-                    command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-                }
-
-                batch.BatchCommands.Add(command);
-            }
-
-            await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            object? last;
-            do
-            {
-                last = await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetValue(0) : null;
-            }
-            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
-
-            return last;
-        }
-    }
+    public Task<int> EnsureCreatedAsync(NpgsqlConnection connection, string clusterId, int commandTimeoutSeconds, CancellationToken cancellationToken) =>
+        // Version 1 is the first schema: a future version adds its steps for "stored < 2" here.
+        PostgresSchemaSetup.EnsureAsync(
+            connection, _schema, SchemaVersionTable, Component, RowsTable, CurrentVersion,
+            _ => [(CreateVersionTable, []), (CreateRowsTable, []), (EnsureCluster, [clusterId, Guid.NewGuid()])],
+            commandTimeoutSeconds, cancellationToken);
 }

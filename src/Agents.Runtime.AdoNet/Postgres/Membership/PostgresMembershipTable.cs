@@ -49,7 +49,7 @@ namespace Agents.AdoNet.Postgres.Membership;
 
 /// <summary>
 /// The cluster membership table in PostgreSQL. Every silo of a cluster points at the same database
-/// and <see cref="PostgresMembershipOptions.ClusterId"/>. Dispose to close the connection pool.
+/// and <see cref="PostgresClusterTableOptions.ClusterId"/>. Dispose to close the connection pool.
 /// </summary>
 public sealed partial class PostgresMembershipTable : IMembershipTable, IAsyncDisposable
 {
