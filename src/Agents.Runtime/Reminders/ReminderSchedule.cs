@@ -17,4 +17,16 @@ internal static class ReminderSchedule
         var periods = (after - entry.StartAt).Ticks / entry.Period.Ticks + 1;
         return entry.StartAt + TimeSpan.FromTicks(checked(periods * entry.Period.Ticks));
     }
+
+    /// <summary>The latest due time at or before <paramref name="now"/>, or <c>StartAt</c> when that is still ahead.</summary>
+    public static DateTimeOffset LatestDue(ReminderEntry entry, DateTimeOffset now)
+    {
+        if (entry.StartAt >= now)
+        {
+            return entry.StartAt;
+        }
+
+        var periods = (now - entry.StartAt).Ticks / entry.Period.Ticks;
+        return entry.StartAt + TimeSpan.FromTicks(checked(periods * entry.Period.Ticks));
+    }
 }

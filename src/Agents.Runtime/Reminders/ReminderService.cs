@@ -24,8 +24,12 @@ namespace Agents.Runtime.Reminders;
  *  3. A local reminder is replaced when its row's ETag changed (registered again: a new schedule) and
  *     stopped when its row is gone or its grain left this silo's ranges.
  *  4. One tick in flight per reminder. The next is armed when it completes, at the first due time
- *     after now (StartAt + k × Period): ticks missed while no silo owned the reminder, or while a tick
- *     ran long, are skipped, not replayed.
+ *     after now (StartAt + k × Period): ticks missed while a tick ran long are skipped, not replayed.
+ *  4a. Catch-up. When a silo starts ticking a reminder that nobody was ticking - a new or changed
+ *     registration, this silo's start with no live silo to take over from, a reminder of a silo that
+ *     died or left - its latest due tick is delivered at once (earlier missed ones are not replayed).
+ *     When a joining silo takes a reminder over from a silo that is still Active, which ticked it
+ *     until the view changed, it waits for the next due time instead, so a join causes no extra tick.
  *  5. Ticking writes nothing: the table sees one write per registration, whatever the period.
  *  6. A tick is a call to the grain (ReminderTickRequest), so it activates the grain wherever the
  *     cluster places it; the owner of a reminder and the host of its grain are independent.
@@ -90,13 +94,17 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
     {
         await _table.InitializeAsync(cancellationToken);
         Interlocked.Exchange(ref _started, 1);
+        var catchUp = CatchUp.Everything;
         if (_cluster is not null)
         {
             _cluster.Membership.ViewChanged += OnViewChanged;
-            _ownership = Ownership.Of(_cluster.Membership.View, _cluster.Self);
+            var view = _cluster.Membership.View;
+            _ownership = Ownership.Of(view, _cluster.Self);
+            // The others ticked what this silo now owns until it joined (4a); alone, it takes over from nobody.
+            catchUp = CatchUp.From(new ConsistentHashRing(view.ActiveSilos.Where(s => s != _cluster.Self)), view, _cluster.Self);
         }
 
-        await ReloadAsync(cancellationToken);
+        await ReloadAsync(catchUp, cancellationToken);
         LogStarted(_logger, LocalCount, _ownership.Describe());
     }
 
@@ -204,18 +212,20 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
             return;
         }
 
+        var previous = _ownership;
         _ownership = next;
         LogOwnershipChanged(_logger, view.ActiveSilos.Count, next.Describe());
-        _ = ReloadLoggedAsync();
+        _ = ReloadLoggedAsync(previous.Ring is { } ring ? CatchUp.From(ring, view, _cluster.Self) : CatchUp.Everything);
     }
 
-    private void OnRefreshDue() => _ = ReloadLoggedAsync();
+    // A reminder a refresh finds that is not ticking here was missed by its registration message: nobody ticked it.
+    private void OnRefreshDue() => _ = ReloadLoggedAsync(CatchUp.Everything);
 
-    private async Task ReloadLoggedAsync()
+    private async Task ReloadLoggedAsync(CatchUp catchUp)
     {
         try
         {
-            await ReloadAsync(_stopping.Token);
+            await ReloadAsync(catchUp, _stopping.Token);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -226,7 +236,7 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
     }
 
     /// <summary>Reads every reminder in this silo's ranges and makes the local set exactly those (invariant 2).</summary>
-    private async Task ReloadAsync(CancellationToken cancellationToken)
+    private async Task ReloadAsync(CatchUp catchUp, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         var next = _options.RefreshPeriod;
@@ -234,7 +244,7 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
         {
             var ownership = _ownership;
             var rows = ownership.Ranges.Count == 0 ? [] : await _table.ReadRowsAsync(ownership.Ranges, cancellationToken);
-            Apply(rows, static _ => true, ownership);
+            Apply(rows, static _ => true, ownership, catchUp);
         }
         catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -277,7 +287,7 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
             }
 
             var rows = await _table.ReadRowsAsync(grain, _stopping.Token);
-            Apply(rows, key => key.Grain == grain, ownership);
+            Apply(rows, key => key.Grain == grain, ownership, CatchUp.Everything);
             return true;
         }
         finally
@@ -291,7 +301,7 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
     /// <paramref name="rows"/>: new rows start, rows with a new ETag restart, and local ones
     /// not read back (or no longer owned) stop.
     /// </summary>
-    private void Apply(IReadOnlyList<ReminderEntry> rows, Func<(GrainId Grain, string Name), bool> scope, Ownership ownership)
+    private void Apply(IReadOnlyList<ReminderEntry> rows, Func<(GrainId Grain, string Name), bool> scope, Ownership ownership, CatchUp catchUp)
     {
         if (_stopping.IsCancellationRequested)
         {
@@ -330,7 +340,7 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
                 {
                     var reminder = new LocalReminder(this, row);
                     _local[key] = reminder;
-                    reminder.Start(now);
+                    reminder.Start(now, catchUp.Applies(row.GrainHash));
                 }
             }
         }
@@ -373,10 +383,10 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
 
         public ReminderEntry Entry { get; }
 
-        /// <summary>Arms the first tick: StartAt if still ahead or just now, else the next due time.</summary>
-        public void Start(DateTimeOffset now)
+        /// <summary>Arms the first tick: the latest due one when catching up (4a), else the next one from now.</summary>
+        public void Start(DateTimeOffset now, bool catchUp)
         {
-            _due = Entry.StartAt >= now ? Entry.StartAt : ReminderSchedule.NextDue(Entry, now);
+            _due = catchUp ? ReminderSchedule.LatestDue(Entry, now) : Entry.StartAt >= now ? Entry.StartAt : ReminderSchedule.NextDue(Entry, now);
             Arm(now);
         }
 
@@ -447,6 +457,9 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
 
         public IReadOnlyList<HashRange> Ranges { get; }
 
+        /// <summary>The ring this ownership comes from; null outside a cluster or before joining.</summary>
+        public ConsistentHashRing? Ring => _ring;
+
         public static Ownership Of(MembershipView view, SiloAddress self)
         {
             var ring = new ConsistentHashRing(view.ActiveSilos);
@@ -474,6 +487,29 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
         public string Describe() =>
             _ring is null ? (Ranges.Count > 0 ? "every reminder (single silo)" : "none yet")
             : $"{Ranges.Count} hash ranges of a ring of {_ring.Silos.Length} silos";
+    }
+
+    /// <summary>Which newly loaded reminders deliver their latest due tick at once (invariant 4a).</summary>
+    private sealed class CatchUp(Func<ulong, bool> applies)
+    {
+        public static readonly CatchUp Everything = new(static _ => true);
+
+        public bool Applies(ulong hash) => applies(hash);
+
+        /// <summary>
+        /// Catch up unless the reminder's owner in <paramref name="previous"/> was another silo that is still
+        /// Active in <paramref name="view"/>: that one ticked it until now.
+        /// </summary>
+        public static CatchUp From(ConsistentHashRing previous, MembershipView view, SiloAddress self)
+        {
+            if (previous.IsEmpty)
+            {
+                return Everything;
+            }
+
+            var active = view.ActiveSilos.ToHashSet();
+            return new CatchUp(hash => previous.OwnerOf(hash) is var owner && (owner == self || !active.Contains(owner)));
+        }
     }
 
     [LoggerMessage(3600, LogLevel.Information, "Reminder service started: ticking {Count} reminders, owning {Ownership}")]

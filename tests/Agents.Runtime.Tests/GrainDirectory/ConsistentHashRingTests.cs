@@ -101,4 +101,32 @@ public sealed class ConsistentHashRingTests
 
         Assert.Contains("no silos", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void The_ranges_of_the_silos_are_disjoint_cover_every_hash_and_agree_with_the_owner(int count)
+    {
+        var silos = Enumerable.Range(0, count).Select(i => new SiloAddress("127.0.0.1", 11_111 + i, 1)).ToList();
+        var ring = new ConsistentHashRing(silos);
+        var ranges = silos.ToDictionary(s => s, ring.RangesOf);
+
+        var all = ranges.Values.SelectMany(r => r).OrderBy(r => r.Start).ToList();
+        Assert.Equal(0UL, all[0].Start);
+        Assert.Equal(ulong.MaxValue, all[^1].End);
+        for (var i = 1; i < all.Count; i++)
+        {
+            Assert.Equal(all[i - 1].End + 1, all[i].Start); // no gap, no overlap
+        }
+
+        var random = new Random(42);
+        foreach (var hash in Enumerable.Range(0, 2_000).Select(_ => (ulong)random.NextInt64() * 2 + (ulong)random.Next(2)).Concat([0UL, ulong.MaxValue]))
+        {
+            var owner = ring.OwnerOf(hash);
+            Assert.Contains(ranges[owner], r => r.Contains(hash));
+        }
+
+        Assert.Empty(ring.RangesOf(new SiloAddress("127.0.0.1", 9, 1)));
+    }
 }

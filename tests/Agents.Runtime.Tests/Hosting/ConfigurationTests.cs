@@ -56,4 +56,43 @@ public sealed class ConfigurationTests
 
         Assert.StartsWith("Agents:Clustering:Provider:", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_unknown_reminder_provider_stops_start_up_naming_the_key_and_the_known_ones()
+    {
+        await using var cluster = new TestClusterBuilder().WithConfiguration("Agents:Reminders:Provider", "Redis").Build();
+
+        var error = await Assert.ThrowsAsync<AgentsConfigurationException>(() => cluster.DeployAsync());
+
+        Assert.StartsWith("Agents:Reminders:Provider: 'Redis' is not a reminder provider", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Memory", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Memory")]
+    [InlineData("Sqlite")]
+    public async Task A_reminder_table_private_to_one_process_is_refused_in_a_postgres_cluster(string provider)
+    {
+        await using var cluster = new TestClusterBuilder()
+            .WithConfiguration("Agents:Clustering:Provider", "Postgres")
+            .WithConfiguration("Agents:Clustering:ConnectionString", "Host=127.0.0.1;Database=agents")
+            .WithConfiguration("Agents:Reminders:Provider", provider)
+            .ConfigureSilo(silo => silo.AddAdoNetProviders())
+            .Build();
+
+        var error = await Assert.ThrowsAsync<AgentsConfigurationException>(() => cluster.DeployAsync());
+
+        Assert.StartsWith($"Agents:Reminders:Provider: '{provider}' keeps reminders inside one silo process", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Postgres", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_reminder_setting_stops_start_up_naming_the_key()
+    {
+        await using var cluster = new TestClusterBuilder().WithConfiguration("Agents:Reminders:MinimumPeriod", "00:00:00.001").Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => cluster.DeployAsync());
+
+        Assert.Contains("Agents:Reminders:MinimumPeriod: must be between", error.Message, StringComparison.Ordinal);
+    }
 }
