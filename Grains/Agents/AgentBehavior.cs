@@ -12,6 +12,7 @@ public sealed class AgentBehavior
 {
     private readonly List<(TopicPattern Pattern, Func<Signal, Task> Handler)> _handlers = [];
     private readonly Dictionary<string, RequestHandler> _requests = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Func<AgentReminderTick, Task>> _reminders = new(StringComparer.Ordinal);
 
     /// <summary>Handles signals whose topic matches <paramref name="topicPattern"/> with the payload as <typeparamref name="T"/>.</summary>
     public AgentBehavior On<T>(string topicPattern, Func<T, Signal, Task> handler)
@@ -77,6 +78,28 @@ public sealed class AgentBehavior
 
         return this;
     }
+
+    /// <summary>
+    /// Handles the ticks of the reminder <paramref name="name"/>, which the agent sets with
+    /// <see cref="AgentContext.SetReminderAsync"/>. A tick runs as one turn of the agent, activating it
+    /// if needed; a tick that throws is logged and the next one comes on schedule.
+    /// </summary>
+    public AgentBehavior OnReminder(string name, Func<AgentReminderTick, Task> handler)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (!_reminders.TryAdd(name, handler))
+        {
+            throw new ArgumentException($"The reminder '{name}' is handled twice.", nameof(name));
+        }
+
+        return this;
+    }
+
+    /// <summary>The reminders handled, by name.</summary>
+    public IReadOnlyCollection<string> Reminders => _reminders.Keys;
+
+    internal bool TryGetReminder(string name, out Func<AgentReminderTick, Task> handler) => _reminders.TryGetValue(name, out handler!);
 
     /// <summary>The topic patterns handled, in declaration order.</summary>
     public IReadOnlyList<string> Topics => [.. _handlers.Select(h => h.Pattern.Text)];

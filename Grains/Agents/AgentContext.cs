@@ -65,6 +65,19 @@ public sealed class AgentContext
     public IDisposable RegisterTimer(Func<CancellationToken, Task> callback, TimeSpan dueTime, TimeSpan period) =>
         _grain.RegisterAgentTimer(callback, dueTime, period);
 
+    /// <summary>
+    /// Sets (or replaces) the durable reminder <paramref name="name"/>: its first tick comes after
+    /// <paramref name="dueTime"/>, then one every <paramref name="period"/> (at least
+    /// <c>Agents:Reminders:MinimumPeriod</c>, one second by default), to the handler declared with
+    /// <see cref="AgentBehavior.OnReminder"/>. Unlike a timer it survives deactivation, restarts and
+    /// silo failures: a tick activates the agent wherever the cluster places it.
+    /// </summary>
+    /// <exception cref="ReminderException">The name or schedule is invalid, or the reminder could not be stored.</exception>
+    public Task SetReminderAsync(string name, TimeSpan dueTime, TimeSpan period) => _grain.SetAgentReminderAsync(name, dueTime, period);
+
+    /// <summary>Removes the reminder <paramref name="name"/>; false if the agent had none by that name.</summary>
+    public Task<bool> CancelReminderAsync(string name) => _grain.CancelAgentReminderAsync(name);
+
     /// <summary>Keeps the agent active for at least <paramref name="duration"/> even when idle, e.g. so that a timer it set can fire.</summary>
     public void DelayDeactivation(TimeSpan duration) => _grain.DelayAgentDeactivation(duration);
 }

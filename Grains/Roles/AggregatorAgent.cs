@@ -20,13 +20,18 @@ namespace Agents.Roles;
  *    close runs in the handler of the closing signal, so the summary is caused by that signal; a time
  *    close runs on a timer and starts a new correlation.
  *  - The open window is saved on every signal, so a silo restart continues it. Its time limit is
- *    enforced three ways: a one-shot timer set when it opens (the activation is kept alive until
- *    then); on activation, a timer for the remaining time (zero when already overdue); and before
- *    each signal, an overdue window is closed first. So after a restart an overdue window closes when
- *    the agent next activates (its next signal or ask), never merges with later signals.
- *  - A timer only closes the window it was set for (by window number), so a stale tick is harmless.
- *    A tick whose publish fails leaves the window open and re-arms the timer (RetryDelay); a signal
- *    whose close fails is retried by the agent grain like any failing handler.
+ *    enforced four ways: a one-shot timer set when it opens, for the exact time while the agent is
+ *    active; a durable reminder ("window", also set when it opens, first due RetryDelay after the
+ *    close time, then every window length), which closes it even when the agent was deactivated or
+ *    its silo restarted or died - the tick activates the agent; on activation, a timer for the
+ *    remaining time (zero when already overdue); and before each signal, an overdue window is closed
+ *    first. So an overdue window closes on its own within RetryDelay of its time (after a restart,
+ *    at the reminder's catch-up tick), and never merges with later signals.
+ *  - A timer only closes the window it was set for (by window number), and a reminder tick only an
+ *    overdue window, so a stale tick is harmless. A reminder tick that finds no open window removes
+ *    the reminder: an idle aggregator is not woken again. A timer tick whose publish fails leaves the
+ *    window open and re-arms the timer (RetryDelay); a failed reminder tick is followed by the next;
+ *    a signal whose close fails is retried by the agent grain like any failing handler.
  *  - Times are the aggregator's clock (Context.Time) when each signal arrived, not the signals' own
  *    times, which may be skewed or old; the time limit uses the same clock.
  *  - Publishing before saving means a crash between the two re-emits the summary (at least once).
@@ -77,8 +82,11 @@ public sealed partial class AggregatorAgent : Agent<AggregatorState>
     /// <summary>How many summaries are kept for the <c>summaries</c> request.</summary>
     public const int KeptSummaries = 20;
 
-    /// <summary>How long a time close whose publish failed waits before it tries again.</summary>
+    /// <summary>How long a time close whose publish failed waits before it tries again; also the reminder's grace after the close time.</summary>
     public static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>The durable reminder that closes a timed window when no timer is running.</summary>
+    public const string WindowReminder = "window";
 
     private readonly int? _count;
     private readonly TimeSpan? _time;
@@ -101,6 +109,7 @@ public sealed partial class AggregatorAgent : Agent<AggregatorState>
 
     protected override void Configure(AgentBehavior agent) => agent
         .On("#", AddAsync)
+        .OnReminder(WindowReminder, OnWindowReminderAsync)
         .Answer<object?, AggregatorWindow?>("current", _ => Task.FromResult(State.Open), "The open window (null between windows): { windowNumber, count, firstAt, lastAt, topics, closesAt }.")
         .Answer<object?, IReadOnlyList<WindowSummary>>("summaries", _ => Task.FromResult<IReadOnlyList<WindowSummary>>([.. State.Summaries]), $"The last {KeptSummaries} summaries published, oldest first.");
 
@@ -150,6 +159,34 @@ public sealed partial class AggregatorAgent : Agent<AggregatorState>
         if (window.Count == 1 && window.ClosesAt is { } closesAt)
         {
             ArmTimer(window.WindowNumber, closesAt);
+            await SetWindowReminderAsync(now, closesAt);
+        }
+    }
+
+    /// <summary>The durable backstop of the window's time limit (see the invariants). A failure to set it is logged: the timer still runs.</summary>
+    private async Task SetWindowReminderAsync(DateTimeOffset now, DateTimeOffset closesAt)
+    {
+        var period = _time!.Value < RetryDelay ? RetryDelay : _time.Value;
+        try
+        {
+            await Context.SetReminderAsync(WindowReminder, closesAt - now + RetryDelay, period);
+        }
+        catch (ReminderException ex)
+        {
+            LogReminderNotSet(Context.Logger, ex, Context.Id);
+        }
+    }
+
+    private async Task OnWindowReminderAsync(AgentReminderTick tick)
+    {
+        switch (State.Open)
+        {
+            case null:
+                await Context.CancelReminderAsync(WindowReminder);
+                break;
+            case { ClosesAt: { } due } window when Context.Time.GetUtcNow() >= due:
+                await CloseAsync(window, "time");
+                break;
         }
     }
 
@@ -158,8 +195,7 @@ public sealed partial class AggregatorAgent : Agent<AggregatorState>
         _timer?.Dispose();
         var due = closesAt - Context.Time.GetUtcNow();
         due = due < TimeSpan.Zero ? TimeSpan.Zero : due;
-        // Timers do not keep an idle agent alive; the window must not be collected before it closes.
-        Context.DelayDeactivation(due + RetryDelay);
+        // The timer ends with the activation; if the agent is collected first, the reminder closes the window.
         _timer = Context.RegisterTimer(_ => OnTimeUpAsync(windowNumber), due, Timeout.InfiniteTimeSpan);
     }
 
@@ -206,6 +242,9 @@ public sealed partial class AggregatorAgent : Agent<AggregatorState>
 
     [LoggerMessage(4310, LogLevel.Debug, "Aggregator {Agent} closed window {WindowNumber} ({Count} signals, by {ClosedBy}) and published its summary on {Topic}")]
     private static partial void LogClosed(ILogger logger, AgentId agent, int windowNumber, int count, string closedBy, string topic);
+
+    [LoggerMessage(4312, LogLevel.Warning, "Aggregator {Agent} could not set its window reminder; the open window still closes on time while the agent stays active, or at its next signal")]
+    private static partial void LogReminderNotSet(ILogger logger, Exception exception, AgentId agent);
 
     [LoggerMessage(4311, LogLevel.Warning, "Aggregator {Agent} could not close window {WindowNumber} when its time was up; it stays open and is tried again in {RetryDelay}")]
     private static partial void LogCloseFailed(ILogger logger, Exception exception, AgentId agent, int windowNumber, TimeSpan retryDelay);

@@ -56,3 +56,38 @@ public sealed class RecorderAgent : Agent
 public sealed record Order(string Id, Customer? Customer = null, bool Poison = false);
 
 public sealed record Customer(string Id);
+
+public sealed record PingPlan(string Name, TimeSpan Due, TimeSpan Period);
+
+public sealed class PingState
+{
+    public int Ticks { get; set; }
+
+    public List<DateTimeOffset> DueTimes { get; set; } = [];
+
+    public int Failures { get; set; }
+}
+
+/// <summary>Sets reminders when asked and counts their ticks in its state; ticks of "fail" change state, then throw.</summary>
+public sealed class PingerAgent : Agent<PingState>
+{
+    protected override void Configure(AgentBehavior agent) => agent
+        .Answer<PingPlan, bool>("start", async plan =>
+        {
+            await Context.SetReminderAsync(plan.Name, plan.Due, plan.Period);
+            return true;
+        })
+        .Answer<string, bool>("stop", name => Context.CancelReminderAsync(name))
+        .Answer<object?, PingState>("state", _ => Task.FromResult(State))
+        .OnReminder("ping", async tick =>
+        {
+            State.Ticks++;
+            State.DueTimes.Add(tick.DueAt);
+            await SaveStateAsync();
+        })
+        .OnReminder("fail", _ =>
+        {
+            State.Failures++; // unsaved: a failed tick's changes are discarded
+            throw new InvalidOperationException("the fail reminder always fails");
+        });
+}

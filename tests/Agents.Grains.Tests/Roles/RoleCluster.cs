@@ -15,7 +15,7 @@ internal static class RoleCluster
 {
     /// <summary>
     /// A one-silo cluster with memory streams running <paramref name="yaml"/>. Storage is memory, or SQLite in
-    /// <paramref name="sqliteFile"/> (so state survives <see cref="TestCluster.RestartAsync"/>).
+    /// <paramref name="sqliteFile"/> (so state and reminders survive <see cref="TestCluster.RestartAsync"/>).
     /// </summary>
     public static TestClusterBuilder Builder(
         string yaml,
@@ -49,7 +49,8 @@ internal static class RoleCluster
             .AddGrainAssembly(typeof(AgentGrain).Assembly);
         if (sqliteFile is not null)
         {
-            builder.WithConfiguration("Agents:Storage:Default:Provider", "Sqlite").WithConfiguration("Agents:Storage:Default:DataSource", sqliteFile);
+            builder.WithConfiguration("Agents:Storage:Default:Provider", "Sqlite").WithConfiguration("Agents:Storage:Default:DataSource", sqliteFile)
+                .WithConfiguration("Agents:Reminders:Provider", "Sqlite").WithConfiguration("Agents:Reminders:DataSource", sqliteFile);
         }
 
         return builder;

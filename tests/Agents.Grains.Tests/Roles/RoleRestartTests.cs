@@ -1,6 +1,9 @@
 using System.Text.Json;
+using Agents.AdoNet.Sqlite.Reminders;
 using Agents.Roles;
+using Agents.Runtime.Reminders;
 using Agents.Runtime.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Agents.Grains.Tests.Roles;
 
@@ -21,6 +24,9 @@ public sealed class RoleRestartTests : IAsyncLifetime
           helper:
             role: llm
             settings: { systemPrompt: You help. }
+          seen:
+            role: sink
+            settings: { keep: 50 }
         routes:
           - topic: views.*
             agent: views
@@ -28,6 +34,9 @@ public sealed class RoleRestartTests : IAsyncLifetime
           - topic: incoming.tickets
             agent: desk
             key: { fixed: main }
+          - topic: summaries.*
+            agent: seen
+            key: { fixed: summaries }
         """;
 
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -89,6 +98,43 @@ public sealed class RoleRestartTests : IAsyncLifetime
             async () => (await _cluster.AskAsync<List<WindowSummary>>("views", "gail", "summaries")).Count == 1, "the overdue window closes on activation");
         var summary = Assert.Single(await _cluster.AskAsync<List<WindowSummary>>("views", "gail", "summaries"));
         Assert.Equal((2, "time"), (summary.Count, summary.ClosedBy));
+    }
+
+    [Fact]
+    public async Task A_window_whose_time_passed_while_the_silo_was_down_closes_on_its_own_after_the_restart()
+    {
+        await PublishViewsAsync("hugo", 2);
+        await _cluster.StopAsync();
+        _time.Advance(TimeSpan.FromSeconds(45));
+
+        // No signal and no call to the aggregator: its reminder's catch-up tick activates it and closes the window.
+        await _cluster.RestartAsync();
+        _time.Advance(TimeSpan.Zero); // the manual clock runs due timers only when moved
+
+        await Eventually.HoldsAsync(async () => (await _cluster.SinkAsync("seen", "summaries")).Count == 1, "the overdue window's summary is published");
+        var summary = Assert.Single(await _cluster.SinkAsync("seen", "summaries")).Data;
+        Assert.Contains("\"closedBy\":\"time\"", summary, StringComparison.Ordinal);
+        Assert.Contains("\"key\":\"hugo\"", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_idle_aggregator_removes_its_reminder_instead_of_waking_forever()
+    {
+        await PublishViewsAsync("iris", 2);
+        _time.Advance(TimeSpan.FromSeconds(30)); // the timer closes the window; the reminder is due a second later
+        await Eventually.HoldsAsync(async () => (await _cluster.SinkAsync("seen", "summaries")).Count == 1, "the window closes on time");
+        Assert.Equal(1, await ReminderRowsAsync());
+
+        _time.Advance(TimeSpan.FromSeconds(1)); // the reminder's tick finds no open window
+        await Eventually.HoldsAsync(async () => await ReminderRowsAsync() == 0, "the aggregator's reminder is removed");
+        Assert.Single(await _cluster.SinkAsync("seen", "summaries"));
+    }
+
+    /// <summary>The reminders in the silo's SQLite file, read through a table of the test's own.</summary>
+    private async Task<int> ReminderRowsAsync()
+    {
+        await using var table = new SqliteReminderTable(new() { DataSource = Path.Combine(_directory, "grains.db") }, NullLogger<SqliteReminderTable>.Instance);
+        return (await table.ReadRowsAsync([HashRange.All])).Count;
     }
 
     [Fact]
