@@ -15,7 +15,8 @@ public static class AdoNetReminderExtensions
     /// Keeps the cluster's reminders in PostgreSQL. Options bind from <c>Agents:Reminders</c>
     /// (<c>ConnectionString</c>, <c>ClusterId</c>, <c>Schema</c>, <c>TablePrefix</c>, <c>CommandTimeout</c>), then
     /// <paramref name="configure"/> runs; an empty connection string takes <c>Agents:Clustering:ConnectionString</c>
-    /// and an empty cluster id <c>Agents:Silo:ClusterId</c>. The table is created on first use.
+    /// (or, without one, <c>Agents:Storage:Default:ConnectionString</c>) and an empty cluster id
+    /// <c>Agents:Silo:ClusterId</c>. The table is created on first use.
     /// </summary>
     public static ISiloBuilder UsePostgresReminderService(this ISiloBuilder builder, Action<PostgresReminderOptions> configure)
     {
@@ -33,7 +34,9 @@ public static class AdoNetReminderExtensions
 
                 if (string.IsNullOrEmpty(options.ConnectionString))
                 {
-                    options.ConnectionString = configuration[$"{ClusteringOptions.SectionName}:ConnectionString"] ?? string.Empty;
+                    options.ConnectionString = configuration[$"{ClusteringOptions.SectionName}:ConnectionString"] is { Length: > 0 } clustering
+                        ? clustering
+                        : configuration[DefaultStorageKey("ConnectionString")] ?? string.Empty;
                 }
             })
             .ValidateOnStart();
@@ -46,7 +49,9 @@ public static class AdoNetReminderExtensions
     /// <summary>
     /// Keeps this silo's reminders in a SQLite file, so they survive restarts of a single silo. Options
     /// bind from <c>Agents:Reminders</c> (<c>DataSource</c>, <c>TableName</c>, <c>BusyTimeout</c>), then
-    /// <paramref name="configure"/> runs. Not for clusters of several processes: each would tick its own file.
+    /// <paramref name="configure"/> runs; an empty data source takes the Default storage provider's
+    /// (<c>Agents:Storage:Default:DataSource</c>), so grain state and reminders share one file. Not for
+    /// clusters of several processes: each would tick its own file.
     /// </summary>
     public static ISiloBuilder UseSqliteReminderService(this ISiloBuilder builder, Action<SqliteReminderOptions> configure)
     {
@@ -55,10 +60,19 @@ public static class AdoNetReminderExtensions
         builder.Services.AddOptions<SqliteReminderOptions>()
             .BindConfiguration(SqliteReminderOptions.SectionName)
             .Configure(configure)
+            .PostConfigure<IConfiguration>(static (options, configuration) =>
+            {
+                if (string.IsNullOrEmpty(options.DataSource))
+                {
+                    options.DataSource = configuration[DefaultStorageKey("DataSource")] ?? string.Empty;
+                }
+            })
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SqliteReminderOptions>, SqliteReminderOptionsValidator>());
         return builder.UseReminders(static sp => new SqliteReminderTable(
             sp.GetRequiredService<IOptions<SqliteReminderOptions>>().Value,
             sp.GetRequiredService<ILogger<SqliteReminderTable>>()));
     }
+
+    private static string DefaultStorageKey(string property) => $"Agents:Storage:Default:{property}";
 }

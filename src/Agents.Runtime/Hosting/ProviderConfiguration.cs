@@ -22,10 +22,11 @@ internal static class ProviderConfiguration
 
     /// <summary>
     /// Every silo runs a reminder service. A table registered in code (UseReminders) wins; otherwise
-    /// <c>Agents:Reminders:Provider</c> names the kind, and when it is unset the kind follows the
-    /// clustering provider if a reminder kind of that name exists (Postgres clustering: Postgres
-    /// reminders), else Memory. A cluster whose silos run in separate processes refuses a table that
-    /// lives in one process (Memory, Sqlite): the silos would each tick their own copy, or none.
+    /// <c>Agents:Reminders:Provider</c> names the kind. When it is unset, reminders live where the
+    /// cluster's shared state lives: the clustering provider's kind if a reminder kind has that name
+    /// (Postgres clustering: Postgres reminders), else the Default storage provider's (Sqlite storage:
+    /// reminders in the same file), else Memory. A cluster whose silos run in separate processes
+    /// refuses a table that lives in one process (Memory, Sqlite): each silo would tick its own copy.
     /// </summary>
     private static void ApplyReminders(SiloBuilder silo)
     {
@@ -39,7 +40,10 @@ internal static class ProviderConfiguration
         var kind = silo.Configuration[key];
         if (string.IsNullOrWhiteSpace(kind))
         {
-            kind = !string.IsNullOrEmpty(clustering) && silo.ReminderKinds.ContainsKey(clustering) ? clustering : "Memory";
+            var storage = silo.Configuration["Agents:Storage:Default:Provider"];
+            kind = !string.IsNullOrEmpty(clustering) && silo.ReminderKinds.ContainsKey(clustering) ? clustering
+                : !string.IsNullOrEmpty(storage) && silo.ReminderKinds.ContainsKey(storage) ? storage
+                : "Memory";
         }
 
         if (!silo.ReminderKinds.TryGetValue(kind, out var provider))
