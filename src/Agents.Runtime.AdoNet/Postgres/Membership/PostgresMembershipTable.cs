@@ -1,7 +1,5 @@
 using System.Collections.Immutable;
 using System.Data;
-using System.Globalization;
-using Agents.AdoNet.Storage;
 using Agents.Runtime.Membership;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -54,11 +52,8 @@ namespace Agents.AdoNet.Postgres.Membership;
 public sealed partial class PostgresMembershipTable : IMembershipTable, IAsyncDisposable
 {
     private readonly PostgresMembershipSchema _schema;
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly StorageLifecycle _lifecycle;
+    private readonly PostgresClusterTableCore _core;
     private readonly ILogger _logger;
-    private readonly string _database;
-    private readonly int _commandTimeoutSeconds;
 
     /// <summary>Creates the table; the database is contacted by <see cref="InitializeAsync"/> or the first call.</summary>
     /// <param name="options">Settings; validated here too, so a table built by hand fails as early as a hosted one.</param>
@@ -66,43 +61,34 @@ public sealed partial class PostgresMembershipTable : IMembershipTable, IAsyncDi
     /// <exception cref="OptionsValidationException">The options are invalid.</exception>
     public PostgresMembershipTable(PostgresMembershipOptions options, ILogger<PostgresMembershipTable> logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
-        var validation = new PostgresMembershipOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(PostgresMembershipOptions), validation.Failures);
-        }
-
-        ClusterId = options.ClusterId;
+        PostgresClusterTableCore.ThrowIfInvalid(options, new PostgresMembershipOptionsValidator());
         _logger = logger;
-        _commandTimeoutSeconds = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds);
         _schema = new PostgresMembershipSchema(options.Schema, options.TablePrefix);
-
-        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
-        var connection = builder.ConnectionStringBuilder;
-        connection.ApplicationName ??= "agents membership";
-        if (connection.Options?.Contains("synchronous_commit", StringComparison.OrdinalIgnoreCase) != true)
-        {
-            connection.Options = $"{connection.Options} -c synchronous_commit=on".Trim();
-        }
-
-        _database = $"database '{connection.Database ?? connection.Username}' on {connection.Host}:{connection.Port.ToString(CultureInfo.InvariantCulture)}";
-        _dataSource = builder.Build();
-        _lifecycle = new StorageLifecycle(InitializeCoreAsync, () => new ObjectDisposedException(nameof(PostgresMembershipTable), $"The membership table of {Location} has been disposed."));
+        _core = new PostgresClusterTableCore(
+            options,
+            "membership table",
+            _schema.RowsTable,
+            "agents membership",
+            async (connection, timeout) =>
+            {
+                var previous = await _schema.EnsureCreatedAsync(connection, ClusterId, timeout, CancellationToken.None);
+                LogInitialized(_logger, ClusterId, _schema.RowsTable, _core!.Database, previous, PostgresMembershipSchema.CurrentVersion);
+            },
+            ex => LogInitializationFailed(_logger, ex, ClusterId, _schema.RowsTable, _core!.Database));
     }
 
     /// <summary>The cluster whose rows this table reads and writes.</summary>
-    public string ClusterId { get; }
+    public string ClusterId => _core.ClusterId;
 
     /// <summary>The table holding the silo rows.</summary>
     public string TableName => _schema.RowsTable;
 
-    private string Location => $"cluster '{ClusterId}' in table '{_schema.RowsTable}' of {_database}";
+    private string Location => _core.Location;
 
     /// <inheritdoc />
     /// <exception cref="AgentsException">The server could not be reached or the schema is unusable.</exception>
-    public Task InitializeAsync(CancellationToken cancellationToken = default) => _lifecycle.InitializeAsync(cancellationToken);
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => _core.InitializeAsync(cancellationToken);
 
     /// <inheritdoc />
     public Task<MembershipSnapshot> ReadAllAsync(CancellationToken cancellationToken = default) =>
@@ -150,34 +136,9 @@ public sealed partial class PostgresMembershipTable : IMembershipTable, IAsyncDi
     }
 
     /// <summary>Stops accepting calls, waits for an initialization in flight, and closes the connection pool.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (await _lifecycle.TryBeginDisposeAsync())
-        {
-            await _dataSource.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _core.DisposeAsync();
 
-    private async Task InitializeCoreAsync()
-    {
-        try
-        {
-            await using var connection = await _dataSource.OpenConnectionAsync();
-            var previous = await _schema.EnsureCreatedAsync(connection, ClusterId, _commandTimeoutSeconds, CancellationToken.None);
-            LogInitialized(_logger, ClusterId, _schema.RowsTable, _database, previous, PostgresMembershipSchema.CurrentVersion);
-        }
-        catch (Exception ex)
-        {
-            LogInitializationFailed(_logger, ex, ClusterId, _schema.RowsTable, _database);
-            throw new AgentsException($"The PostgreSQL membership table could not prepare {Location}: {ex.Message}", ex);
-        }
-    }
-
-    private Task EnsureInitializedAsync(CancellationToken cancellationToken)
-    {
-        _lifecycle.ThrowIfDisposed();
-        return _lifecycle.EnsureInitializedAsync(cancellationToken);
-    }
+    private Task EnsureInitializedAsync(CancellationToken cancellationToken) => _core.EnsureInitializedAsync(cancellationToken);
 
     private async Task<MembershipSnapshot> ReadAsync(string sql, SiloAddress? silo, CancellationToken cancellationToken)
     {
@@ -249,7 +210,7 @@ public sealed partial class PostgresMembershipTable : IMembershipTable, IAsyncDi
         var committing = false;
         try
         {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var connection = await _core.DataSource.OpenConnectionAsync(cancellationToken);
             // Explicit: under a stricter server default a waiting writer would fail with a serialization
             // error instead of re-checking its WHERE clause and returning false (invariant 2).
             await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
@@ -286,28 +247,12 @@ public sealed partial class PostgresMembershipTable : IMembershipTable, IAsyncDi
         }
     }
 
-    private async Task<int> ExecuteAsync(NpgsqlCommand command, string action, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new AgentsException($"The membership table failed {action} for {Location}: {ex.Message}", ex);
-        }
-    }
+    private Task<int> ExecuteAsync(NpgsqlCommand command, string action, CancellationToken cancellationToken) =>
+        _core.ExecuteAsync(command, action, cancellationToken);
 
-    private NpgsqlCommand Command(string sql) => ConfigureTimeout(_dataSource.CreateCommand(sql));
+    private NpgsqlCommand Command(string sql) => _core.Command(sql);
 
-    private NpgsqlCommand Command(string sql, NpgsqlConnection connection, NpgsqlTransaction transaction) =>
-        ConfigureTimeout(new NpgsqlCommand(sql, connection, transaction));
-
-    private NpgsqlCommand ConfigureTimeout(NpgsqlCommand command)
-    {
-        command.CommandTimeout = _commandTimeoutSeconds;
-        return command;
-    }
+    private NpgsqlCommand Command(string sql, NpgsqlConnection connection, NpgsqlTransaction transaction) => _core.Command(sql, connection, transaction);
 
     [LoggerMessage(EventId = 2401, Level = LogLevel.Information, Message = "PostgreSQL membership of cluster {ClusterId} ready: table {TableName} in {Database}, schema version {PreviousVersion} -> {SchemaVersion}")]
     private static partial void LogInitialized(ILogger logger, string clusterId, string tableName, string database, int previousVersion, int schemaVersion);

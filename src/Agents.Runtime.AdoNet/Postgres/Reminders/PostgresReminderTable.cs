@@ -1,5 +1,3 @@
-using System.Globalization;
-using Agents.AdoNet.Storage;
 using Agents.Runtime.Reminders;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -23,54 +21,47 @@ namespace Agents.AdoNet.Postgres.Reminders;
  *  4. Times are UTC timestamptz (microseconds) and periods intervals (microseconds); the registry
  *     writes whole microseconds, so a schedule reads back exactly as written.
  *  5. Schema set-up runs under the Agents schema advisory lock (PostgresSchemaSetup); every call
- *     first waits for initialization. Errors name the table, cluster and database, never the
- *     connection string.
+ *     first waits for initialization. Sessions commit synchronously (PostgresClusterTableCore), so a
+ *     registration that returned survives a server crash. Errors name the table, cluster and
+ *     database, never the connection string.
  */
 
 /// <summary>The cluster's reminder table in PostgreSQL. Dispose to close its connection pool.</summary>
 public sealed partial class PostgresReminderTable : IReminderTable, IAsyncDisposable
 {
     private readonly PostgresReminderSchema _schema;
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly StorageLifecycle _lifecycle;
+    private readonly PostgresClusterTableCore _core;
     private readonly ILogger _logger;
-    private readonly string _database;
-    private readonly int _commandTimeoutSeconds;
 
     /// <summary>Creates the table; the database is contacted by <see cref="InitializeAsync"/> or the first call.</summary>
     /// <exception cref="OptionsValidationException">The options are invalid.</exception>
     public PostgresReminderTable(PostgresReminderOptions options, ILogger<PostgresReminderTable> logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
-        var validation = new PostgresReminderOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(Options.DefaultName, typeof(PostgresReminderOptions), validation.Failures);
-        }
-
-        ClusterId = options.ClusterId;
+        PostgresClusterTableCore.ThrowIfInvalid(options, new PostgresReminderOptionsValidator());
         _logger = logger;
-        _commandTimeoutSeconds = (int)Math.Ceiling(options.CommandTimeout.TotalSeconds);
         _schema = new PostgresReminderSchema(options.Schema, options.TablePrefix);
-        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
-        var connection = builder.ConnectionStringBuilder;
-        connection.ApplicationName ??= "agents reminders";
-        _database = $"database '{connection.Database ?? connection.Username}' on {connection.Host}:{connection.Port.ToString(CultureInfo.InvariantCulture)}";
-        _dataSource = builder.Build();
-        _lifecycle = new StorageLifecycle(InitializeCoreAsync, () => new ObjectDisposedException(nameof(PostgresReminderTable), $"The reminder table of {Location} has been disposed."));
+        _core = new PostgresClusterTableCore(
+            options,
+            "reminder table",
+            _schema.TableName,
+            "agents reminders",
+            async (connection, timeout) =>
+            {
+                var previous = await _schema.EnsureCreatedAsync(connection, timeout, CancellationToken.None);
+                LogInitialized(_logger, ClusterId, _schema.TableName, _core!.Database, previous, PostgresReminderSchema.CurrentVersion);
+            },
+            ex => LogInitializationFailed(_logger, ex, ClusterId, _schema.TableName, _core!.Database));
     }
 
     /// <summary>The cluster whose reminders this table reads and writes.</summary>
-    public string ClusterId { get; }
+    public string ClusterId => _core.ClusterId;
 
     /// <summary>The table holding the reminders.</summary>
     public string TableName => _schema.TableName;
 
-    private string Location => $"cluster '{ClusterId}' in table '{_schema.TableName}' of {_database}";
-
     /// <inheritdoc />
-    public Task InitializeAsync(CancellationToken cancellationToken = default) => _lifecycle.InitializeAsync(cancellationToken);
+    public Task InitializeAsync(CancellationToken cancellationToken = default) => _core.InitializeAsync(cancellationToken);
 
     /// <inheritdoc />
     public async Task<ReminderEntry?> ReadRowAsync(GrainId grain, string reminderName, CancellationToken cancellationToken = default)
@@ -104,15 +95,15 @@ public sealed partial class PostgresReminderTable : IReminderTable, IAsyncDispos
     {
         ArgumentNullException.ThrowIfNull(entry);
         entry.Validate();
-        await EnsureInitializedAsync(cancellationToken);
+        await _core.EnsureInitializedAsync(cancellationToken);
         var etag = Guid.NewGuid();
-        await using var command = Command(_schema.Upsert);
+        await using var command = _core.Command(_schema.Upsert);
         AddKey(command.Parameters, entry.GrainId, entry.ReminderName);
         command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = HashRange.ToOrderedInt64(entry.GrainHash) });
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = entry.StartAt.ToUniversalTime() });
         command.Parameters.Add(new NpgsqlParameter<TimeSpan> { NpgsqlDbType = NpgsqlDbType.Interval, TypedValue = entry.Period });
         command.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = etag });
-        await ExecuteAsync(command, $"writing reminder '{entry.ReminderName}' of {entry.GrainId}", cancellationToken);
+        await _core.ExecuteAsync(command, $"writing reminder '{entry.ReminderName}' of {entry.GrainId}", cancellationToken);
         return FormatETag(etag);
     }
 
@@ -124,49 +115,22 @@ public sealed partial class PostgresReminderTable : IReminderTable, IAsyncDispos
             return false; // not an ETag this table issued: it matches nothing
         }
 
-        await EnsureInitializedAsync(cancellationToken);
-        await using var command = Command(_schema.Remove);
+        await _core.EnsureInitializedAsync(cancellationToken);
+        await using var command = _core.Command(_schema.Remove);
         AddKey(command.Parameters, grain, reminderName);
         command.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = expected });
-        return await ExecuteAsync(command, $"removing reminder '{reminderName}' of {grain}", cancellationToken) == 1;
+        return await _core.ExecuteAsync(command, $"removing reminder '{reminderName}' of {grain}", cancellationToken) == 1;
     }
 
     /// <summary>Stops accepting calls, waits for an initialization in flight, and closes the connection pool.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (await _lifecycle.TryBeginDisposeAsync())
-        {
-            await _dataSource.DisposeAsync();
-        }
-    }
-
-    private async Task InitializeCoreAsync()
-    {
-        try
-        {
-            await using var connection = await _dataSource.OpenConnectionAsync();
-            var previous = await _schema.EnsureCreatedAsync(connection, _commandTimeoutSeconds, CancellationToken.None);
-            LogInitialized(_logger, ClusterId, _schema.TableName, _database, previous, PostgresReminderSchema.CurrentVersion);
-        }
-        catch (Exception ex)
-        {
-            LogInitializationFailed(_logger, ex, ClusterId, _schema.TableName, _database);
-            throw new AgentsException($"The PostgreSQL reminder table could not prepare {Location}: {ex.Message}", ex);
-        }
-    }
-
-    private Task EnsureInitializedAsync(CancellationToken cancellationToken)
-    {
-        _lifecycle.ThrowIfDisposed();
-        return _lifecycle.EnsureInitializedAsync(cancellationToken);
-    }
+    public ValueTask DisposeAsync() => _core.DisposeAsync();
 
     private async Task<IReadOnlyList<ReminderEntry>> ReadAsync(string sql, Action<NpgsqlParameterCollection> parameters, string action, CancellationToken cancellationToken)
     {
-        await EnsureInitializedAsync(cancellationToken);
+        await _core.EnsureInitializedAsync(cancellationToken);
         try
         {
-            await using var command = Command(sql);
+            await using var command = _core.Command(sql);
             parameters(command.Parameters);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             var rows = new List<ReminderEntry>();
@@ -183,23 +147,11 @@ public sealed partial class PostgresReminderTable : IReminderTable, IAsyncDispos
         catch (FormatException ex)
         {
             LogUnreadableRow(_logger, ex, ClusterId, _schema.TableName);
-            throw new AgentsException($"A reminder row of {Location} is unreadable: {ex.Message}. Fix or delete the row.", ex);
+            throw new AgentsException($"A reminder row of {_core.Location} is unreadable: {ex.Message}. Fix or delete the row.", ex);
         }
         catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new AgentsException($"The reminder table failed {action} for {Location}: {ex.Message}", ex);
-        }
-    }
-
-    private async Task<int> ExecuteAsync(NpgsqlCommand command, string action, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new AgentsException($"The reminder table failed {action} for {Location}: {ex.Message}", ex);
+            throw _core.Failed(action, ex);
         }
     }
 
@@ -213,13 +165,6 @@ public sealed partial class PostgresReminderTable : IReminderTable, IAsyncDispos
     private static NpgsqlParameter<string> Text(string value) => new() { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = value };
 
     private static string FormatETag(Guid etag) => etag.ToString("N");
-
-    private NpgsqlCommand Command(string sql)
-    {
-        var command = _dataSource.CreateCommand(sql);
-        command.CommandTimeout = _commandTimeoutSeconds;
-        return command;
-    }
 
     [LoggerMessage(EventId = 2411, Level = LogLevel.Information, Message = "PostgreSQL reminders of cluster {ClusterId} ready: table {TableName} in {Database}, schema version {PreviousVersion} -> {SchemaVersion}")]
     private static partial void LogInitialized(ILogger logger, string clusterId, string tableName, string database, int previousVersion, int schemaVersion);
