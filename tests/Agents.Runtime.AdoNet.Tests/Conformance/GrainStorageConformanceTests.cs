@@ -14,34 +14,15 @@ namespace Agents.Testing.Storage;
 /// (durability, schema, corrupt rows) live in the providers' own test classes.
 /// </remarks>
 /// <param name="storageFactory">Creates the provider under test; it is disposed after each case if disposable.</param>
-public abstract class GrainStorageConformanceTests(Func<Task<IGrainStorage>> storageFactory) : IAsyncLifetime
+public abstract class GrainStorageConformanceTests(Func<Task<IGrainStorage>> storageFactory) : ProviderConformanceTests<IGrainStorage>(storageFactory)
 {
     protected const string StateName = "state";
 
     private static readonly GrainType CounterType = new("conformance-counter");
     private static readonly GrainType ProfileType = new("conformance-profile");
 
-    private IGrainStorage? _storage;
-
     /// <summary>The provider under test; created before each case.</summary>
-    protected IGrainStorage Storage => _storage ?? throw new InvalidOperationException("The storage is created in InitializeAsync.");
-
-    public virtual async Task InitializeAsync() => _storage = await storageFactory();
-
-    public virtual async Task DisposeAsync()
-    {
-        switch (_storage)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync();
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
-
-        _storage = null;
-    }
+    protected IGrainStorage Storage => Provider;
 
     protected static GrainId NewGrainId(GrainType? type = null) => GrainId.Create(type ?? CounterType, Guid.NewGuid());
 

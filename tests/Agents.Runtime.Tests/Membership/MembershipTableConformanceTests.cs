@@ -8,30 +8,10 @@ namespace Agents.Testing.Membership;
 /// A provider's test class derives from this and supplies a factory that returns a fresh, empty
 /// table for the cluster under test; every case below runs against it.
 /// </summary>
-public abstract class MembershipTableConformanceTests(Func<Task<IMembershipTable>> tableFactory) : IAsyncLifetime
+public abstract class MembershipTableConformanceTests(Func<Task<IMembershipTable>> tableFactory)
+    : ProviderConformanceTests<IMembershipTable>(tableFactory, table => table.InitializeAsync())
 {
-    private IMembershipTable? _table;
-
-    protected IMembershipTable Table => _table ?? throw new InvalidOperationException("The table is created in InitializeAsync.");
-
-    public virtual async Task InitializeAsync()
-    {
-        _table = await tableFactory();
-        await _table.InitializeAsync();
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        switch (_table)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync();
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
-    }
+    protected IMembershipTable Table => Provider;
 
     private static SiloAddress Silo(int port, long generation = 1) => new("127.0.0.1", port, generation);
 

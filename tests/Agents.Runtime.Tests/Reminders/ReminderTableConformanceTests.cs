@@ -8,30 +8,10 @@ namespace Agents.Testing.Reminders;
 /// A provider's test class derives from this and supplies a factory that returns a fresh, empty table;
 /// every case below runs against it.
 /// </summary>
-public abstract class ReminderTableConformanceTests(Func<Task<IReminderTable>> tableFactory) : IAsyncLifetime
+public abstract class ReminderTableConformanceTests(Func<Task<IReminderTable>> tableFactory)
+    : ProviderConformanceTests<IReminderTable>(tableFactory, table => table.InitializeAsync())
 {
-    private IReminderTable? _table;
-
-    protected IReminderTable Table => _table ?? throw new InvalidOperationException("The table is created in InitializeAsync.");
-
-    public virtual async Task InitializeAsync()
-    {
-        _table = await tableFactory();
-        await _table.InitializeAsync();
-    }
-
-    public virtual async Task DisposeAsync()
-    {
-        switch (_table)
-        {
-            case IAsyncDisposable asyncDisposable:
-                await asyncDisposable.DisposeAsync();
-                break;
-            case IDisposable disposable:
-                disposable.Dispose();
-                break;
-        }
-    }
+    protected IReminderTable Table => Provider;
 
     protected static GrainId Grain(string key) => GrainId.Create(new GrainType("reminder-test"), key);
 
