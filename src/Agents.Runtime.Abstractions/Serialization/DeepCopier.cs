@@ -259,11 +259,22 @@ public static class DeepCopier
                 : null;
             if (helper is not null)
             {
-                // Once per closed collection type: bind the typed helper so later copies are direct calls.
-                return typeof(DeepCopier).GetMethod(helper, BindingFlags.NonPublic | BindingFlags.Static)!
-                    .MakeGenericMethod(type.GetGenericArguments())
-                    .CreateDelegate<Func<object, object>>();
+                return Bind(helper, type.GetGenericArguments());
             }
+        }
+
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(System.Collections.ObjectModel.ReadOnlyCollection<>))
+        {
+            // A view over a list its owner may still change: always a new view over copied elements.
+            return Bind(nameof(CopyBoxedReadOnlyCollection), type.GetGenericArguments());
+        }
+
+        if (SynthesizedReadOnlyElement(type) is { } element)
+        {
+            // What [.. items] builds for IEnumerable<T>/IReadOnlyList<T>: nothing can change it, so it is
+            // shared when its elements are immutable, else copied into an array, which fits every interface
+            // such a value is handed out as.
+            return (element.IsValueType || element.IsSealed) && IsImmutable(element) ? null : Bind(nameof(CopyBoxedReadOnlyList), [element]);
         }
 
         throw new NotSupportedException(
@@ -273,6 +284,34 @@ public static class DeepCopier
     }
 
     private static object CopyBoxedList<T>(object list) => CopyList((List<T>)list, Traits<T>.ElementCopier);
+
+    private static object CopyBoxedReadOnlyList<T>(object list) => CopyElements((IReadOnlyList<T>)list);
+
+    private static object CopyBoxedReadOnlyCollection<T>(object collection) =>
+        new System.Collections.ObjectModel.ReadOnlyCollection<T>(CopyElements((System.Collections.ObjectModel.ReadOnlyCollection<T>)collection));
+
+    private static T[] CopyElements<T>(IReadOnlyList<T> items)
+    {
+        var copy = new T[items.Count];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            copy[i] = Copy(items[i]);
+        }
+
+        return copy;
+    }
+
+    /// <summary>The element type of a compiler-built read-only collection (<c>&lt;&gt;z__ReadOnlyArray</c>, <c>&lt;&gt;z__ReadOnlyList</c>, ...), or null.</summary>
+    private static Type? SynthesizedReadOnlyElement(Type type) =>
+        type.Name.StartsWith("<>z__ReadOnly", StringComparison.Ordinal) && type.IsDefined(typeof(CompilerGeneratedAttribute), inherit: false)
+            ? type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))?.GetGenericArguments()[0]
+            : null;
+
+    /// <summary>A typed copy helper bound once per closed type, so later copies are direct calls.</summary>
+    private static Func<object, object> Bind(string helper, Type[] typeArguments) =>
+        typeof(DeepCopier).GetMethod(helper, BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(typeArguments)
+            .CreateDelegate<Func<object, object>>();
 
     private static object CopyBoxedHashSet<T>(object set) => CopyHashSet((HashSet<T>)set, Traits<T>.ElementCopier);
 

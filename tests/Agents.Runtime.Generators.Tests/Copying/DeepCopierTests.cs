@@ -24,6 +24,36 @@ public sealed class DeepCopierTests
     }
 
     [Fact]
+    public void Read_only_lists_built_by_collection_expressions_are_shared_or_copied_by_their_elements()
+    {
+        var source = new List<string> { "a", "b" };
+        IReadOnlyList<string> names = [.. source];
+        IEnumerable<string> one = ["only"];
+        var inner = new List<int> { 1 };
+        IReadOnlyList<List<int>> nested = [.. new[] { inner }];
+
+        Assert.Same(names, DeepCopier.Copy(names)); // nothing can change it or its elements
+        Assert.Same(one, DeepCopier.Copy(one));
+        var copy = DeepCopier.Copy(nested);
+        Assert.NotSame(nested, copy);
+        Assert.NotSame(inner, copy[0]);
+        Assert.Equal([1], copy[0]);
+    }
+
+    [Fact]
+    public void A_read_only_collection_is_a_new_view_over_copied_elements()
+    {
+        var owner = new List<string> { "a" };
+        var view = owner.AsReadOnly();
+
+        var copy = DeepCopier.Copy(view);
+        owner.Add("b");
+
+        Assert.NotSame(view, copy);
+        Assert.Equal(["a"], copy);
+    }
+
+    [Fact]
     public void Lists_are_copied_element_wise()
     {
         var inner = new List<int> { 1 };
