@@ -64,7 +64,10 @@ internal static class RemoteCallScenarios
         })).ToArray();
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var completedBefore = Completed();
+        var workItemsBefore = ThreadPool.CompletedWorkItemCount;
         var ours = await RoundTrips.PipelinedAsync($"remote-call-256", Completed, settings.Warmup, settings.Duration);
+        var workItemsPerCall = (double)(ThreadPool.CompletedWorkItemCount - workItemsBefore) / Math.Max(1, Completed() - completedBefore);
+        var threads = ThreadPool.ThreadCount;
         // Client, gateway silo and grain share this process: bytes per call cover both ends of the wire.
         var bytesPerCall = (double)(GC.GetTotalAllocatedBytes() - allocatedBefore) / Math.Max(1, Completed() - completedBefore);
         Volatile.Write(ref stop, true);
@@ -72,7 +75,13 @@ internal static class RemoteCallScenarios
         return new BenchResult("remote-call-256", ours, raw, ours / raw, "calls/s")
         {
             Target = 0.25,
-            Details = new() { ["outstanding"] = Outstanding, ["bytes_allocated_per_call_both_ends"] = bytesPerCall },
+            Details = new()
+            {
+                ["outstanding"] = Outstanding,
+                ["bytes_allocated_per_call_both_ends"] = bytesPerCall,
+                ["thread_pool_work_items_per_call"] = workItemsPerCall,
+                ["thread_pool_threads"] = threads,
+            },
         };
     }
 

@@ -1,19 +1,19 @@
-using System.Collections.Concurrent;
-
 namespace Agents.Invocation;
 
 /// <summary>
 /// A pool of request objects of one generated type. A one-slot per-thread cache serves the
 /// common case (a caller that awaits each call and reuses the object it just released) without
-/// synchronization; a bounded shared queue catches the rest. Objects beyond the bound are left to
-/// the GC, so the pool never grows without limit.
+/// synchronization. The rest goes to small stacks striped by the CPU the thread runs on, each
+/// under its own lock: threads on different CPUs never touch the same stripe's cache line, so
+/// renting and returning from many threads at once does not contend on one shared counter or
+/// queue. Each stripe holds a bounded number; objects beyond it are left to the GC, so the pool
+/// never grows without limit.
 /// </summary>
 public static class GrainRequestPool<TRequest>
     where TRequest : GrainRequest, new()
 {
-    private static readonly int MaxShared = Math.Max(64, Environment.ProcessorCount * 128);
-    private static readonly ConcurrentQueue<TRequest> Shared = new();
-    private static int s_sharedCount;
+    private const int PerStripe = 128;
+    private static readonly Stripe[] Stripes = CreateStripes();
 
     [ThreadStatic]
     private static TRequest? t_cached;
@@ -26,13 +26,9 @@ public static class GrainRequestPool<TRequest>
         {
             t_cached = null;
         }
-        else if (Shared.TryDequeue(out request))
-        {
-            Interlocked.Decrement(ref s_sharedCount);
-        }
         else
         {
-            request = new TRequest();
+            request = StripeOfThisCpu().TryPop() ?? new TRequest();
         }
 
         request.Arm();
@@ -48,13 +44,54 @@ public static class GrainRequestPool<TRequest>
             return;
         }
 
-        if (Interlocked.Increment(ref s_sharedCount) <= MaxShared)
+        StripeOfThisCpu().TryPush(request);
+    }
+
+    private static Stripe StripeOfThisCpu() => Stripes[Thread.GetCurrentProcessorId() & (Stripes.Length - 1)];
+
+    private static Stripe[] CreateStripes()
+    {
+        // A power of two at least the CPU count, so the CPU id maps to a stripe with a mask.
+        var count = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, Environment.ProcessorCount));
+        var stripes = new Stripe[count];
+        for (var i = 0; i < count; i++)
         {
-            Shared.Enqueue(request);
+            stripes[i] = new Stripe();
         }
-        else
+
+        return stripes;
+    }
+
+    private sealed class Stripe
+    {
+        private readonly TRequest[] _items = new TRequest[PerStripe];
+        private readonly Lock _lock = new();
+        private int _count;
+
+        public TRequest? TryPop()
         {
-            Interlocked.Decrement(ref s_sharedCount);
+            lock (_lock)
+            {
+                if (_count == 0)
+                {
+                    return null;
+                }
+
+                var item = _items[--_count];
+                _items[_count] = null!;
+                return item;
+            }
+        }
+
+        public void TryPush(TRequest item)
+        {
+            lock (_lock)
+            {
+                if (_count < PerStripe)
+                {
+                    _items[_count++] = item;
+                }
+            }
         }
     }
 }
