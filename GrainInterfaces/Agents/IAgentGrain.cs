@@ -37,7 +37,7 @@ public interface IAgentGrain : IGrainWithStringKey
     [ResponseTimeout("00:10:00")]
     Task DeliverBatch(Signal[] signals);
 
-    /// <summary>The agent's type, key, counters and a summary of its state.</summary>
+    /// <summary>The agent's type, key, counters, a summary of its state, and its reminders.</summary>
     [ReadOnly]
     Task<AgentSnapshot> Describe();
 }
@@ -85,4 +85,24 @@ public sealed record AgentSnapshot
     /// <summary>The agent's state as JSON (<c>null</c> when it keeps none).</summary>
     [Id(6)]
     public string State { get; init; } = "null";
+
+    /// <summary>The agent's durable reminders, by name.</summary>
+    [Id(7)]
+    public AgentReminderInfo[] Reminders { get; init; } = [];
+}
+
+/// <summary>One of an agent's reminders, as its snapshot shows it.</summary>
+[GenerateSerializer]
+[Immutable]
+public sealed record AgentReminderInfo
+{
+    [Id(0)]
+    public required string Name { get; init; }
+
+    [Id(1)]
+    public TimeSpan Period { get; init; }
+
+    /// <summary>When the next tick is due.</summary>
+    [Id(2)]
+    public DateTimeOffset NextDueAt { get; init; }
 }

@@ -1,3 +1,4 @@
+using Agents.Runtime.Reminders;
 using Microsoft.Extensions.Logging;
 
 namespace Agents.Agents;
@@ -50,6 +51,26 @@ public sealed partial class AgentGrain : IRemindable
     }
 
     internal Task<bool> CancelAgentReminderAsync(string name) => this.UnregisterReminder(name);
+
+    /// <summary>The agent's reminders with their next due times; empty (logged) when the table cannot be read, so a description never fails for it.</summary>
+    private async Task<AgentReminderInfo[]> DescribeRemindersAsync()
+    {
+        try
+        {
+            var now = _time.GetUtcNow();
+            return [.. (await this.GetReminders())
+                .OfType<GrainReminder>()
+                .Select(r => new AgentReminderInfo { Name = r.ReminderName, Period = r.Entry.Period, NextDueAt = r.Entry.NextDueAfter(now) })];
+        }
+        catch (AgentsException ex)
+        {
+            LogRemindersUnreadable(_logger, _id, ex.Message);
+            return [];
+        }
+    }
+
+    [LoggerMessage(4122, LogLevel.Debug, "Agent {Agent} described itself without its reminders: {Reason}")]
+    private static partial void LogRemindersUnreadable(ILogger logger, AgentId agent, string reason);
 
     [LoggerMessage(4120, LogLevel.Warning, "Agent {Agent} got a tick of reminder '{ReminderName}' but its type has no OnReminder handler for it; the reminder is unregistered")]
     private static partial void LogOrphanReminder(ILogger logger, AgentId agent, string reminderName);

@@ -269,10 +269,10 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         return SignalOutcome.DeadLettered;
     }
 
-    public Task<AgentSnapshot> Describe()
+    public async Task<AgentSnapshot> Describe()
     {
         var (agent, _) = Attached();
-        return Task.FromResult(new AgentSnapshot
+        return new AgentSnapshot
         {
             Type = _id.Type,
             Key = _id.Key,
@@ -281,7 +281,8 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
             SignalsDeadLettered = _record.State.SignalsDeadLettered,
             Asks = _record.State.Asks,
             State = agent.DescribeStateJson(),
-        });
+            Reminders = await DescribeRemindersAsync(),
+        };
     }
 
     internal async Task SaveAgentStateAsync()

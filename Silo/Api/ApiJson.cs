@@ -31,6 +31,17 @@ internal static class ApiJson
             writer.WriteNumber("asks", snapshot.Asks);
             writer.WritePropertyName("state");
             writer.WriteRawValue(snapshot.State);
+            writer.WriteStartArray("reminders");
+            foreach (var reminder in snapshot.Reminders)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", reminder.Name);
+                writer.WriteString("period", reminder.Period.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+                writer.WriteString("nextDueAt", reminder.NextDueAt);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }
 

@@ -58,6 +58,9 @@ public sealed record ReminderEntry(GrainId GrainId, string ReminderName, DateTim
     /// <summary>The grain's position on the ring, which decides the silo that ticks the reminder.</summary>
     public ulong GrainHash => StableHash.Of(GrainId);
 
+    /// <summary>The first due time after <paramref name="time"/> (<c>StartAt</c> while that is still ahead).</summary>
+    public DateTimeOffset NextDueAfter(DateTimeOffset time) => ReminderSchedule.NextDue(this, time);
+
     /// <summary>Throws <see cref="ReminderException"/> naming what is wrong, for a table to refuse a row it must not store.</summary>
     public void Validate()
     {

@@ -42,7 +42,11 @@ public sealed class AgentReminderTests : IAsyncLifetime
         await Pinger("a").Ask("start", Json(new PingPlan("ping", TimeSpan.Zero, Period)));
 
         await Eventually.HoldsAsync(async () => (await StateOf("a")).Ticks >= 3, "three ticks are counted in the agent's state");
+        var described = Assert.Single((await Pinger("a").Describe()).Reminders);
+        Assert.Equal(("ping", Period), (described.Name, described.Period));
+        Assert.True(described.NextDueAt > DateTimeOffset.UtcNow - Period, $"next due {described.NextDueAt:O}");
         Assert.Equal("true", await Pinger("a").Ask("stop", "\"ping\""));
+        Assert.Empty((await Pinger("a").Describe()).Reminders);
         var stopped = (await StateOf("a")).Ticks;
         await Task.Delay(Period * 4);
 

@@ -33,6 +33,17 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
         Assert.Equal("triage", described.GetProperty("type").GetString());
         Assert.Equal(1, described.GetProperty("signalsHandled").GetInt64());
         Assert.Equal(1, described.GetProperty("state").GetProperty("total").GetInt32());
+        Assert.Equal(0, described.GetProperty("reminders").GetArrayLength());
+
+        // The ticket also opened the desk-wide summaries window, whose time limit is a durable reminder.
+        JsonElement desk = default;
+        await Eventually.HoldsAsync(async () =>
+        {
+            desk = await Http.GetFromJsonAsync<JsonElement>("api/agents/summaries/desk");
+            return desk.GetProperty("reminders").GetArrayLength() == 1;
+        }, "the aggregator's window reminder shows", TimeSpan.FromSeconds(15));
+        var window = desk.GetProperty("reminders")[0];
+        Assert.Equal(("window", "00:00:30"), (window.GetProperty("name").GetString(), window.GetProperty("period").GetString()));
     }
 
     [Fact]
