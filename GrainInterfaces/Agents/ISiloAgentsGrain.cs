@@ -18,7 +18,21 @@ public interface ISiloAgentsGrain : IGrainWithStringKey
     [OneWay]
     Task FeedBatch(Signal[] signals);
 
-    /// <summary>The agents active on this silo now, by agent type.</summary>
+    /// <summary>The agents active on this silo now, by agent type, and the reminders it ticks.</summary>
     [ReadOnly]
-    Task<Dictionary<string, long>> Census();
+    Task<SiloCensus> Census();
+}
+
+/// <summary>What one silo hosts now.</summary>
+[GenerateSerializer]
+[Immutable]
+public sealed record SiloCensus
+{
+    /// <summary>Active agents by agent type.</summary>
+    [Id(0)]
+    public Dictionary<string, long> Agents { get; init; } = [];
+
+    /// <summary>Reminders this silo ticks (its share of the cluster's reminders).</summary>
+    [Id(1)]
+    public int RemindersTicking { get; init; }
 }

@@ -6,7 +6,7 @@ namespace Agents.Feed;
 /// <summary>The agents service on one silo, reachable by the silo's address. See <see cref="ISiloAgentsGrain"/>.</summary>
 [GrainType("silo-agents")]
 [SiloKeyedPlacement]
-public sealed class SiloAgentsGrain(SignalFeed feed, LocalAgentCensus census) : Grain, ISiloAgentsGrain
+public sealed class SiloAgentsGrain(SignalFeed feed, LocalAgentCensus census, Runtime.Reminders.IReminderStatus reminders) : Grain, ISiloAgentsGrain
 {
     public Task Feed(Signal signal)
     {
@@ -24,5 +24,5 @@ public sealed class SiloAgentsGrain(SignalFeed feed, LocalAgentCensus census) : 
         return Task.CompletedTask;
     }
 
-    public Task<Dictionary<string, long>> Census() => Task.FromResult(census.Snapshot());
+    public Task<SiloCensus> Census() => Task.FromResult(new SiloCensus { Agents = census.Snapshot(), RemindersTicking = reminders.Ticking });
 }

@@ -3,10 +3,10 @@ using Agents.Runtime.Hosting;
 
 namespace Agents.Silo.Api;
 
-/// <summary>Active agents per type across the cluster, and per silo.</summary>
-internal sealed record ClusterCounts(Dictionary<string, long> Active, Dictionary<SiloAddress, Dictionary<string, long>> BySilo, List<string> Unreachable);
+/// <summary>Active agents per type across the cluster, and what each silo hosts.</summary>
+internal sealed record ClusterCounts(Dictionary<string, long> Active, Dictionary<SiloAddress, SiloCensus> BySilo, List<string> Unreachable);
 
-/// <summary>Counts the active agents of the cluster by asking every Active silo's <see cref="ISiloAgentsGrain"/>.</summary>
+/// <summary>Counts the active agents (and ticking reminders) of the cluster by asking every Active silo's <see cref="ISiloAgentsGrain"/>.</summary>
 internal sealed class AgentCensus(IClusterClient client, IClusterStatus cluster)
 {
     /// <summary>How long one silo may take to answer before it is reported unreachable.</summary>
@@ -24,14 +24,14 @@ internal sealed class AgentCensus(IClusterClient client, IClusterStatus cluster)
             }
             catch (Exception error) when (error is not OperationCanceledException)
             {
-                return (Silo: silo, Census: new Dictionary<string, long>(), Error: (string?)$"{silo}: {error.Message}");
+                return (Silo: silo, Census: new SiloCensus(), Error: (string?)$"{silo}: {error.Message}");
             }
         }));
 
         var total = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var (_, census, _) in answers)
         {
-            foreach (var (type, count) in census)
+            foreach (var (type, count) in census.Agents)
             {
                 total[type] = total.GetValueOrDefault(type) + count;
             }

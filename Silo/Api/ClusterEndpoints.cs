@@ -25,7 +25,8 @@ internal static class ClusterEndpoints
                 startTime = s.StartTime,
                 lastHeartbeat = s.LastHeartbeat,
                 isLocal = s.IsLocal,
-                agents = counts.BySilo.TryGetValue(s.Address, out var bySilo) ? bySilo.Values.Sum() : 0,
+                agents = counts.BySilo.TryGetValue(s.Address, out var bySilo) ? bySilo.Agents.Values.Sum() : 0,
+                reminders = bySilo?.RemindersTicking ?? 0,
             }),
             unreachableSilos = counts.Unreachable,
         }, ApiJson.Options);

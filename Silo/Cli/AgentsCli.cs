@@ -107,7 +107,7 @@ internal static class AgentsCli
         {
             using var cluster = JsonDocument.Parse(await client.GetAsync("api/cluster", cancel));
             using var agents = JsonDocument.Parse(await client.GetAsync("api/agents", cancel));
-            var silos = new Table().Title("silos").AddColumns("address", "name", "status", "role", "agents");
+            var silos = new Table().Title("silos").AddColumns("address", "name", "status", "role", "agents", "reminders");
             foreach (var silo in cluster.RootElement.GetProperty("silos").EnumerateArray())
             {
                 silos.AddRow(
@@ -115,7 +115,8 @@ internal static class AgentsCli
                     Markup.Escape(silo.GetProperty("name").GetString() ?? ""),
                     Markup.Escape(silo.GetProperty("status").GetString() ?? ""),
                     Markup.Escape(silo.GetProperty("role").GetString() ?? ""),
-                    silo.GetProperty("agents").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    silo.GetProperty("agents").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    silo.GetProperty("reminders").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
             var types = new Table().Title("agent types").AddColumns("type", "role", "active", "handles", "answers");

@@ -36,7 +36,7 @@ namespace Agents.Runtime.Reminders;
  */
 
 /// <summary>Ticks the reminders this silo owns; see the invariants at the top of this file.</summary>
-internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
+internal sealed partial class ReminderService : IHostedService, IAsyncDisposable, IReminderStatus
 {
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan NotifyTimeout = TimeSpan.FromSeconds(5);
@@ -74,6 +74,8 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
         _refresh = time.CreateTimer(static s => ((ReminderService)s!).OnRefreshDue(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         cluster?.Messages.AddSystemHandler(HandleSystemAsync, SystemOperation.RemindersChanged);
     }
+
+    public int Ticking => LocalCount;
 
     /// <summary>Reminders this silo ticks now (diagnostics, tests).</summary>
     public int LocalCount

@@ -31,6 +31,7 @@ public static class ReminderSiloBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReminderOptions>, ReminderOptionsValidator>());
         services.AddSingleton<ReminderService>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ReminderService>());
+        services.AddSingleton<IReminderStatus>(sp => sp.GetRequiredService<ReminderService>());
         services.AddSingleton<IReminderRegistry, ReminderRegistry>();
         return silo;
     }

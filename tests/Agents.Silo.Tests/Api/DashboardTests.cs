@@ -39,6 +39,9 @@ public sealed class DashboardTests(SiloApiFixture fixture) : IClassFixture<SiloA
 
         // And the agents it activated are counted on the silo.
         await Assertions.Expect(page.Locator("#silos")).Not.ToContainTextAsync(" 0 agents", new() { Timeout = 15_000 });
+
+        // The ticket opened the summaries window, whose time limit is a reminder this silo ticks.
+        await Assertions.Expect(page.Locator("#silos")).ToContainTextAsync("· 1 reminder", new() { Timeout = 15_000 });
         var screenshot = await page.ScreenshotAsync(new() { FullPage = true });
         Assert.True(screenshot.Length > 10_000, "the dashboard screenshot is suspiciously small");
     }

@@ -44,6 +44,10 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
         }, "the aggregator's window reminder shows", TimeSpan.FromSeconds(15));
         var window = desk.GetProperty("reminders")[0];
         Assert.Equal(("window", "00:00:30"), (window.GetProperty("name").GetString(), window.GetProperty("period").GetString()));
+
+        // The one silo ticks every reminder, and says so.
+        var cluster = await Http.GetFromJsonAsync<JsonElement>("api/cluster");
+        Assert.True(Assert.Single(cluster.GetProperty("silos").EnumerateArray()).GetProperty("reminders").GetInt32() >= 1);
     }
 
     [Fact]
