@@ -32,6 +32,8 @@ namespace Agents.Signals;
  *    its way.
  *  - Every lane drains: whatever a delivery ends in (handled, failed, timed out), its signals are
  *    counted out and the lane's next batch goes, so a lane never holds room for ever.
+ *  - Deactivation waits for the lanes to drain (within the deactivation timeout), so the next
+ *    activation's lanes never run beside this one's to the same agent.
  *  - Lanes exist only while they carry signals: the last completion of an idle lane removes it
  *    (and keeps the empty lane for reuse, up to MaxSpareLanes, so a busy topic does not allocate
  *    a lane per agent per turn).
@@ -84,6 +86,7 @@ public sealed partial class SignalDispatcherGrain(
     private readonly int _maxInFlight = options.Value.MaxSignalsInFlight;
     private int _inLanes; // signals in flight or waiting, under _lanes' lock
     private TaskCompletionSource? _room; // set when the dispatcher waits for _inLanes to drop, under _lanes' lock
+    private TaskCompletionSource? _drained; // set when a deactivation waits for _inLanes to reach 0, under _lanes' lock
     private long _signals;
     private long _deliveries;
     private long _unroutable;
@@ -92,6 +95,35 @@ public sealed partial class SignalDispatcherGrain(
         GetStreamProvider(options.Value.StreamProvider)
             .GetStream<Signal>(SignalStreams.For(this.GetPrimaryKeyString()))
             .SubscribeBatchAsync(DispatchAsync);
+
+    /// <summary>
+    /// Waits (within the deactivation timeout) for the lanes to drain: the next activation of this
+    /// dispatcher starts with no lanes, so a delivery of this one still in flight would otherwise run
+    /// beside the next one's to the same agent, and the agent could see the topic out of order.
+    /// </summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        Task drained;
+        lock (_lanes)
+        {
+            if (_inLanes == 0)
+            {
+                return;
+            }
+
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            drained = _drained.Task;
+        }
+
+        try
+        {
+            await drained.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            LogDeactivatedWithLanes(logger, this.GetPrimaryKeyString(), reason.ToString());
+        }
+    }
 
     public Task<TopicStats> Stats() => Task.FromResult(new TopicStats(this.GetPrimaryKeyString(), _signals, _deliveries, _unroutable));
 
@@ -219,6 +251,7 @@ public sealed partial class SignalDispatcherGrain(
     private Signal[]? NextBatch(Lane lane, int delivered)
     {
         TaskCompletionSource? room = null;
+        TaskCompletionSource? drained = null;
         Signal[]? batch = null;
         lock (_lanes)
         {
@@ -227,6 +260,12 @@ public sealed partial class SignalDispatcherGrain(
             {
                 room = _room;
                 _room = null;
+            }
+
+            if (_drained is not null && _inLanes == 0)
+            {
+                drained = _drained;
+                _drained = null;
             }
 
             var count = BatchCount(lane.Waiting);
@@ -249,6 +288,7 @@ public sealed partial class SignalDispatcherGrain(
         }
 
         room?.SetResult();
+        drained?.SetResult();
         return batch;
     }
 
@@ -265,6 +305,9 @@ public sealed partial class SignalDispatcherGrain(
 
     [LoggerMessage(4200, LogLevel.Warning, "Signal {SignalId} on {Topic} could not be routed to '{AgentType}': {Reason}; it went to the dead letters")]
     private static partial void LogUnroutable(ILogger logger, string signalId, string topic, string agentType, string reason);
+
+    [LoggerMessage(4202, LogLevel.Warning, "Dispatcher of {Topic} deactivated ({Reason}) before its deliveries in flight finished; an agent may see this topic's next signals beside the last ones")]
+    private static partial void LogDeactivatedWithLanes(ILogger logger, string topic, string reason);
 
     [LoggerMessage(4201, LogLevel.Error, "{Count} signal(s) from {SignalId} on {Topic} could not be delivered to agent {Agent}")]
     private static partial void LogDeliveryFailed(ILogger logger, Exception exception, int count, string signalId, string topic, AgentId agent);

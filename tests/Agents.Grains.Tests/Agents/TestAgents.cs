@@ -91,3 +91,21 @@ public sealed class PingerAgent : Agent<PingState>
             throw new InvalidOperationException("the fail reminder always fails");
         });
 }
+
+/// <summary>Records the order signals reach it; a signal whose data is 1 waits for <see cref="Gate"/> first.</summary>
+public sealed class GatedAgent : Agent
+{
+    public static readonly ConcurrentQueue<int> Handled = new();
+    public static TaskCompletionSource Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    protected override void Configure(AgentBehavior agent) => agent
+        .On<int>("gated.#", async (n, _) =>
+        {
+            if (n == 1)
+            {
+                await Gate.Task;
+            }
+
+            Handled.Enqueue(n);
+        });
+}
