@@ -89,9 +89,6 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
         }
     }
 
-    /// <summary>Whether this silo ticks <paramref name="grain"/>'s reminders in its current view.</summary>
-    public bool Owns(GrainId grain) => _ownership.Owns(StableHash.Of(grain));
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _table.InitializeAsync(cancellationToken);
