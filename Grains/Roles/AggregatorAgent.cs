@@ -30,7 +30,8 @@ namespace Agents.Roles;
  *  - A timer only closes the window it was set for (by window number), and a reminder tick only an
  *    overdue window, so a stale tick is harmless. A reminder tick that finds no open window removes
  *    the reminder: an idle aggregator is not woken again. A timer tick whose publish fails leaves the
- *    window open and re-arms the timer (RetryDelay); a failed reminder tick is followed by the next;
+ *    window open and re-arms the timer (RetryDelay); a reminder tick whose publish fails sets the
+ *    reminder again to RetryDelay from now;
  *    a signal whose close fails is retried by the agent grain like any failing handler.
  *  - Times are the aggregator's clock (Context.Time) when each signal arrived, not the signals' own
  *    times, which may be skewed or old; the time limit uses the same clock.
@@ -185,7 +186,18 @@ public sealed partial class AggregatorAgent : Agent<AggregatorState>
                 await Context.CancelReminderAsync(WindowReminder);
                 break;
             case { ClosesAt: { } due } window when Context.Time.GetUtcNow() >= due:
-                await CloseAsync(window, "time");
+                try
+                {
+                    await CloseAsync(window, "time");
+                }
+                catch (Exception) when (State.Open?.WindowNumber == window.WindowNumber)
+                {
+                    // Still open (the publish failed): try again in RetryDelay, not a whole window length later.
+                    var now = Context.Time.GetUtcNow();
+                    await SetWindowReminderAsync(now, now);
+                    throw;
+                }
+
                 break;
         }
     }
