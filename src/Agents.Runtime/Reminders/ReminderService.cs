@@ -147,7 +147,18 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
         if (_cluster is null)
         {
             // Before start, the start's own read comes after the write and picks the row up.
-            await ApplyGrainAsync(grain);
+            try
+            {
+                await ApplyGrainAsync(grain);
+            }
+            catch (AgentsException error)
+            {
+                LogNotifyFailed(_logger, grain, "this silo", error.Message, _options.RefreshPeriod);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+            }
+
             return;
         }
 
@@ -183,7 +194,8 @@ internal sealed partial class ReminderService : IHostedService, IAsyncDisposable
                 }
 
                 // The owner is gone or the ring moved: wait for the view to catch up, then tell the new owner.
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), _time);
+                // Real time, like the directory's retries: a test's manual clock must not stall the transport.
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
             {
