@@ -27,11 +27,7 @@ public static class AdoNetReminderExtensions
             .Configure(configure)
             .PostConfigure<IOptions<SiloOptions>, IConfiguration>(static (options, silo, configuration) =>
             {
-                if (string.IsNullOrEmpty(options.ClusterId))
-                {
-                    options.ClusterId = silo.Value.ClusterId;
-                }
-
+                options.DefaultClusterIdTo(silo.Value.ClusterId);
                 if (string.IsNullOrEmpty(options.ConnectionString))
                 {
                     options.ConnectionString = configuration[$"{ClusteringOptions.SectionName}:ConnectionString"] is { Length: > 0 } clustering

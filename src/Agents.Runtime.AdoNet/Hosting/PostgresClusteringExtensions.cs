@@ -27,13 +27,7 @@ public static class PostgresClusteringExtensions
         builder.Services.AddOptions<PostgresMembershipOptions>()
             .BindConfiguration(PostgresMembershipOptions.SectionName)
             .Configure(configure)
-            .PostConfigure<IOptions<SiloOptions>>(static (options, silo) =>
-            {
-                if (string.IsNullOrEmpty(options.ClusterId))
-                {
-                    options.ClusterId = silo.Value.ClusterId;
-                }
-            })
+            .PostConfigure<IOptions<SiloOptions>>(static (options, silo) => options.DefaultClusterIdTo(silo.Value.ClusterId))
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(
             ServiceDescriptor.Singleton<IValidateOptions<PostgresMembershipOptions>>(new PostgresMembershipOptionsValidator()));

@@ -43,4 +43,13 @@ public abstract class PostgresClusterTableOptions
 
     /// <summary>How long one read, one write or the schema set-up may run before it fails.</summary>
     public TimeSpan CommandTimeout { get; set; } = DefaultCommandTimeout;
+
+    /// <summary>When hosted: an empty <see cref="ClusterId"/> takes the silo's own (<c>Agents:Silo:ClusterId</c>).</summary>
+    internal void DefaultClusterIdTo(string siloClusterId)
+    {
+        if (string.IsNullOrEmpty(ClusterId))
+        {
+            ClusterId = siloClusterId;
+        }
+    }
 }

@@ -22,12 +22,7 @@ internal static class PostgresMembershipConformance
     /// <summary>A fresh, empty table: the test class's own database, and a cluster id no other test uses.</summary>
     public static async Task<IMembershipTable> CreateAsync(PostgresServerFixture postgres, Type testClass, Action<PostgresMembershipOptions>? configure = null)
     {
-        var options = new PostgresMembershipOptions
-        {
-            ConnectionString = await postgres.DatabaseForAsync(testClass),
-            ClusterId = "conformance-" + Guid.NewGuid().ToString("N"),
-        };
-        configure?.Invoke(options);
+        var options = await PostgresClusterTableOptionsFor.FreshAsync(postgres, testClass, "conformance-", configure);
         return new PostgresMembershipTable(options, NullLogger<PostgresMembershipTable>.Instance);
     }
 }

@@ -37,12 +37,7 @@ internal static class PostgresReminders
     /// <summary>A fresh, empty table: the test class's own database, and a cluster id no other test uses.</summary>
     public static async Task<IReminderTable> CreateAsync(PostgresServerFixture postgres, Type testClass, Action<PostgresReminderOptions>? configure = null)
     {
-        var options = new PostgresReminderOptions
-        {
-            ConnectionString = await postgres.DatabaseForAsync(testClass),
-            ClusterId = "reminders-" + Guid.NewGuid().ToString("N"),
-        };
-        configure?.Invoke(options);
+        var options = await PostgresClusterTableOptionsFor.FreshAsync(postgres, testClass, "reminders-", configure);
         return new PostgresReminderTable(options, NullLogger<PostgresReminderTable>.Instance);
     }
 }
