@@ -3,7 +3,7 @@ using System.Text.Json;
 using Agents.Bench;
 using Agents.Bench.Scenarios;
 
-// dotnet run -c Release --project bench -- <scenario|all> [--json FILE] [--duration SECONDS] [--warmup SECONDS] [--count N] [--pg CONNSTRING]
+// dotnet run -c Release --project bench -- <scenario|all> [--json FILE] [--duration SECONDS] [--warmup SECONDS] [--count N] [--pg CONNSTRING] [--allocs]
 var scenarios = new Dictionary<string, Func<BenchSettings, Task<BenchResult>>>(StringComparer.Ordinal)
 {
     ["local-call"] = LocalCallScenario.RunAsync,
@@ -20,8 +20,9 @@ var scenarios = new Dictionary<string, Func<BenchSettings, Task<BenchResult>>>(S
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
-    Console.WriteLine("usage: bench <scenario|all> [--json FILE] [--duration SECONDS] [--warmup SECONDS] [--count N] [--pg CONNSTRING]");
+    Console.WriteLine("usage: bench <scenario|all> [--json FILE] [--duration SECONDS] [--warmup SECONDS] [--count N] [--pg CONNSTRING] [--allocs]");
     Console.WriteLine($"scenarios: {string.Join(", ", scenarios.Keys)}");
+    Console.WriteLine("--allocs: print a sample of the bytes allocated, by type (every phase of the run)");
     Console.WriteLine($"--pg: the PostgreSQL server for state-write-pg (default: ${BenchSettings.PostgresVariable}, else a throwaway server it starts)");
     return args.Length == 0 ? 2 : 0;
 }
@@ -37,6 +38,7 @@ catch (FormatException error)
     return 2;
 }
 
+using var allocationSampler = settings.Allocations ? new AllocationSampler() : null;
 var selected = args[0] == "all" ? scenarios.Keys.ToArray() : [args[0]];
 var results = new List<BenchResult>();
 foreach (var name in selected)
@@ -64,6 +66,7 @@ foreach (var name in selected)
     }
 }
 
+allocationSampler?.Print(Console.Out);
 if (settings.JsonPath is { } path)
 {
     await File.WriteAllTextAsync(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }));
@@ -75,7 +78,7 @@ return 0;
 namespace Agents.Bench
 {
     /// <summary>Command-line settings shared by scenarios.</summary>
-    internal sealed record BenchSettings(string? JsonPath, TimeSpan Duration, TimeSpan Warmup, int? Count, string? PostgresConnectionString)
+    internal sealed record BenchSettings(string? JsonPath, TimeSpan Duration, TimeSpan Warmup, int? Count, string? PostgresConnectionString, bool Allocations = false)
     {
         /// <summary>The environment variable naming the PostgreSQL server when <c>--pg</c> is not given.</summary>
         public const string PostgresVariable = "AGENTS_BENCH_POSTGRES";
@@ -87,6 +90,7 @@ namespace Agents.Bench
             var duration = TimeSpan.FromSeconds(5);
             var warmup = TimeSpan.FromSeconds(2);
             int? count = null;
+            var allocations = false;
             for (var i = 0; i < args.Length; i++)
             {
                 string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value");
@@ -97,12 +101,13 @@ namespace Agents.Bench
                     case "--warmup": warmup = TimeSpan.FromSeconds(double.Parse(Value(), CultureInfo.InvariantCulture)); break;
                     case "--count": count = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                     case "--pg": postgres = Value(); break;
+                    case "--allocs": allocations = true; break;
                     default: throw new FormatException($"unknown option '{args[i]}'");
                 }
             }
 
             postgres ??= Environment.GetEnvironmentVariable(PostgresVariable);
-            return new BenchSettings(json, duration, warmup, count, string.IsNullOrWhiteSpace(postgres) ? null : postgres);
+            return new BenchSettings(json, duration, warmup, count, string.IsNullOrWhiteSpace(postgres) ? null : postgres, allocations);
         }
     }
 }

@@ -27,7 +27,8 @@ public interface IAgentGrain : IGrainWithStringKey
     /// <summary>
     /// Hands the agent several signals routed to it, handled one after another in array order, each
     /// exactly as <see cref="Deliver"/> handles it (a dead-lettered signal does not stop the rest).
-    /// Completes when the last was handled or dead-lettered.
+    /// Completes when the last was handled or dead-lettered. The array is only read, during the call: a
+    /// local call passes it without a copy, so the caller must not change it afterwards.
     /// </summary>
     /// <remarks>
     /// Ten minutes to answer: a batch may hold up to 256 signals, each with its handler's retries (or a
@@ -35,7 +36,7 @@ public interface IAgentGrain : IGrainWithStringKey
     /// agent still takes after this one.
     /// </remarks>
     [ResponseTimeout("00:10:00")]
-    Task DeliverBatch(Signal[] signals);
+    ValueTask DeliverBatch([Immutable] Signal[] signals);
 
     /// <summary>The agent's type, key, counters, a summary of its state, and its reminders.</summary>
     [ReadOnly]

@@ -21,10 +21,10 @@ namespace Agents.Agents;
  *    bounded retry time and never blocks them.
  *  - A failed attempt's unsaved state changes are discarded: the agent's state is reloaded from the
  *    last saved JSON before the next attempt, and before the next signal after a dead letter.
- *  - Redeliveries are skipped by signal id (the last 256 handled ids, stored with the state). A
- *    handler that saves state saves, in the same write, that its signal was handled (its id and
- *    the handled count): a redelivery after a crash that follows the save is skipped, not applied
- *    twice to the state it already changed.
+ *  - Redeliveries are skipped by signal id (the fingerprints of the last 256 handled ids, stored
+ *    with the state; see RecentSignalIds.cs). A handler that saves state saves, in the same write,
+ *    that its signal was handled (its fingerprint and the handled count): a redelivery after a
+ *    crash that follows the save is skipped, not applied twice to the state it already changed.
  *  - Asks that fail CircuitBreakerFailures times in a row open the breaker: asks are refused with a
  *    clear error until CircuitBreakerOpenFor has passed; the next success closes it.
  */
@@ -79,10 +79,13 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         _context = new AgentContext(this, _id, _registry.RoleOf(_id.Type), ServiceProvider, _logger);
         _agent.Attach(_context);
         _agent.LoadState(_record.State.State);
-        foreach (var id in _record.State.RecentSignalIds)
+        foreach (var id in _record.State.RecentSignalIds ?? [])
         {
-            Remember(id);
+            _recent.Add(id); // a record written before fingerprints
         }
+
+        _recent.Load(_record.State.RecentSignals);
+        _record.State.RecentSignalIds = null;
 
         await _agent.ActivateAsync(cancellationToken);
         _census.Activated(_id.Type);
@@ -168,7 +171,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         return HandleAsync(signal).AsTask();
     }
 
-    public async Task DeliverBatch(Signal[] signals)
+    public async ValueTask DeliverBatch(Signal[] signals)
     {
         ArgumentNullException.ThrowIfNull(signals);
         foreach (var signal in signals)
@@ -194,7 +197,8 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     private async ValueTask<SignalOutcome> HandleAsync(Signal signal)
     {
         var (agent, behavior) = Attached();
-        if (_recent.Contains(signal.Id))
+        var fingerprint = RecentSignalIds.Fingerprint(signal.Id);
+        if (_recent.Contains(fingerprint))
         {
             return SignalOutcome.Duplicate;
         }
@@ -215,7 +219,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
             try
             {
                 await handler(signal);
-                Remember(signal.Id);
+                _recent.Add(fingerprint);
                 if (!_handledCountSaved)
                 {
                     _record.State.SignalsHandled++;
@@ -255,7 +259,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         }
 
         _record.State.SignalsDeadLettered++;
-        Remember(signal.Id);
+        _recent.Add(fingerprint);
         LogDeadLettered(_logger, last, _id, signal.Topic, signal.Id, attempts);
         await GrainFactory.GetGrain<IDeadLetterGrain>(DeadLetterGrain.Key).Add(new DeadLetter
         {
@@ -289,12 +293,10 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     {
         var (agent, _) = Attached();
         _record.State.State = agent.SaveState();
-        if (_context?.CurrentSignal is { } handling && !_recent.Contains(handling.Id))
+        if (_context?.CurrentSignal is { } handling && RecentSignalIds.Fingerprint(handling.Id) is var handled && !_recent.Contains(handled))
         {
             // Saved from a handler: the state it wrote includes having handled its signal.
-            var ids = _recent.Newest(AgentRecord.RememberedSignals - 1);
-            ids.Add(handling.Id);
-            _record.State.RecentSignalIds = ids;
+            _record.State.RecentSignals = _recent.Save(AgentRecord.RememberedSignals - 1, also: handled);
             if (!_handledCountSaved)
             {
                 _record.State.SignalsHandled++;
@@ -303,7 +305,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         }
         else
         {
-            _record.State.RecentSignalIds = _recent.Newest(AgentRecord.RememberedSignals);
+            _record.State.RecentSignals = _recent.Save(AgentRecord.RememberedSignals);
         }
 
         await _record.WriteStateAsync();
@@ -324,9 +326,6 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
 
     private (Agent Agent, AgentBehavior Behavior) Attached() =>
         _agent is { } agent && _behavior is { } behavior ? (agent, behavior) : throw new InvalidOperationException($"Agent {_id} is not activated.");
-
-    /// <summary>Remembers a handled id, forgetting the oldest beyond the last <see cref="AgentRecord.RememberedSignals"/>.</summary>
-    private void Remember(string signalId) => _recent.Add(signalId);
 
     [LoggerMessage(4100, LogLevel.Debug, "Agent {Agent} has no handler for {Topic}; signal {SignalId} ignored")]
     private static partial void LogIgnored(ILogger logger, AgentId agent, string topic, string signalId);

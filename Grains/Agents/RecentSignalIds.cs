@@ -1,53 +1,70 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+
 namespace Agents.Agents;
 
 /*
- * The ids of the last Capacity signals an agent handled, to skip redeliveries: asked once per
- * delivered signal, so it must be cheap on memory that is cold (an agent among thousands).
+ * The last Capacity signals an agent handled, to skip redeliveries: asked once per delivered
+ * signal, so it must be cheap on memory that is cold (an agent among thousands) and must not keep
+ * the garbage collector busy.
  *
- * Layout: a ring of the ids in handling order (oldest at _head) with each id's hash beside it, and
- * an open-addressing table (linear probing, twice the ring's size). A slot packs, in 32 bits, the
- * ring position + 1 (bits 0-8; 0 = empty), the entry's home slot (bits 9-17) and 14 more bits of
- * its hash (bits 18-31), so probing and deleting read the table alone: the ring is touched only
- * where the packed bits already match.
+ * A signal is remembered by the 128-bit XxHash128 fingerprint of its id (UTF-16 code units, seed
+ * 0: the same in every process and version, so fingerprints are stored with the agent's state).
+ * Keeping fingerprints rather than the id strings is what keeps this cheap: a remembered id string
+ * would live for the next 255 signals of its agent — long enough to be promoted to the old
+ * generation, where thousands of agents' ids would be copied by collections and then freed only by
+ * full ones; fingerprints are plain values in one array per agent, which the collector never traces.
+ *
+ * Layout: a ring of the fingerprints in handling order (oldest at _head), and an open-addressing
+ * table (linear probing, twice the ring's size). A slot packs, in 32 bits, the ring position + 1
+ * (bits 0-8; 0 = empty), the entry's home slot (bits 9-17) and 14 more bits of its fingerprint
+ * (bits 18-31), so probing and deleting read the table alone: the ring is touched only where the
+ * packed bits already match.
  *
  * Invariants
- *  - Exact: a hash match is confirmed by comparing the ids themselves, so no signal is ever taken
- *    for a duplicate because two ids hash alike.
+ *  - Exact up to the fingerprint: a match compares all 128 bits, so a signal is taken for a
+ *    duplicate only if its id's fingerprint equals one of the last 256 — about 2^-120 per signal,
+ *    far below the odds that two publishers draw the same random id prefix (see SignalIds).
  *  - The table holds exactly the ring's occupied positions; each is found by probing from its
- *    hash's home slot without crossing an empty slot (deletion shifts later entries back, so no
- *    tombstones accumulate).
- *  - Forgetting the oldest reads only its stored hash, never the old id string.
+ *    fingerprint's home slot without crossing an empty slot (deletion shifts later entries back, so
+ *    no tombstones accumulate).
  *  - Cheap on cold memory: a lookup reads one or two adjacent table lines, and the ring only on a
  *    packed-bits match; an agent among thousands costs few cache misses per signal.
  */
 
-/// <summary>The last <see cref="Capacity"/> handled signal ids, oldest first; see the invariants at the top of this file.</summary>
+/// <summary>The fingerprints of the last <see cref="Capacity"/> handled signal ids, oldest first; see the invariants at the top of this file.</summary>
 internal sealed class RecentSignalIds
 {
     public const int Capacity = AgentRecord.RememberedSignals;
     private const int TableSize = Capacity * 2; // a power of two
     private const int Mask = TableSize - 1;
-
-    private readonly string?[] _ids = new string?[Capacity];
-    private readonly int[] _hashes = new int[Capacity];
     private const int PositionBits = 9;
     private const uint PositionMask = (1u << PositionBits) - 1;
     private const int HomeShift = PositionBits;
     private const int FingerprintShift = PositionBits * 2;
+    private const int FingerprintBytes = 16;
 
+    private readonly UInt128[] _ring = new UInt128[Capacity];
     private readonly uint[] _slots = new uint[TableSize]; // packed; see the layout at the top of this file
-    private int _head; // the oldest id's ring position
+    private int _head; // the oldest fingerprint's ring position
     private int _count;
 
     public int Count => _count;
 
-    public bool Contains(string id) => Find(id, Hash(id)) >= 0;
+    /// <summary>The fingerprint this memory keeps for the signal id <paramref name="id"/>.</summary>
+    public static UInt128 Fingerprint(string id) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(id.AsSpan()));
 
-    /// <summary>Remembers <paramref name="id"/> (forgetting the oldest when full); false when it was remembered already.</summary>
-    public bool Add(string id)
+    public bool Contains(UInt128 fingerprint) => Find(fingerprint) >= 0;
+
+    public bool Contains(string id) => Contains(Fingerprint(id));
+
+    public bool Add(string id) => Add(Fingerprint(id));
+
+    /// <summary>Remembers <paramref name="fingerprint"/> (forgetting the oldest when full); false when it was remembered already.</summary>
+    public bool Add(UInt128 fingerprint)
     {
-        var hash = Hash(id);
-        if (Find(id, hash) >= 0)
+        if (Find(fingerprint) >= 0)
         {
             return false;
         }
@@ -60,53 +77,65 @@ internal sealed class RecentSignalIds
         }
 
         var position = (_head + _count) % Capacity;
-        _ids[position] = id;
-        _hashes[position] = hash;
-        var home = hash & Mask;
-        var slot = home;
+        _ring[position] = fingerprint;
+        var slot = (int)fingerprint & Mask;
         while (_slots[slot] != 0)
         {
             slot = (slot + 1) & Mask;
         }
 
-        _slots[slot] = Pack(position, hash);
+        _slots[slot] = Pack(position, fingerprint);
         _count++;
         return true;
     }
 
-    /// <summary>The last <paramref name="max"/> ids at most, oldest first.</summary>
-    public List<string> Newest(int max)
+    /// <summary>
+    /// The last <paramref name="max"/> fingerprints at most, oldest first, then <paramref name="also"/> when given:
+    /// the stored form (16 bytes each, little-endian), which <see cref="Load"/> reads back.
+    /// </summary>
+    public byte[] Save(int max, UInt128? also = null)
     {
         var take = Math.Min(max, _count);
-        var list = new List<string>(take + 1);
-        for (var i = _count - take; i < _count; i++)
+        var bytes = new byte[(take + (also is null ? 0 : 1)) * FingerprintBytes];
+        for (var i = 0; i < take; i++)
         {
-            list.Add(_ids[(_head + i) % Capacity]!);
+            BinaryPrimitives.WriteUInt128LittleEndian(bytes.AsSpan(i * FingerprintBytes), _ring[(_head + _count - take + i) % Capacity]);
         }
 
-        return list;
+        if (also is { } last)
+        {
+            BinaryPrimitives.WriteUInt128LittleEndian(bytes.AsSpan(take * FingerprintBytes), last);
+        }
+
+        return bytes;
     }
 
-    private static int Hash(string id) => id.GetHashCode(); // ordinal, seeded per process
-
-    /// <summary>Position + 1, home slot and 14 more hash bits in one slot value (never 0).</summary>
-    private static uint Pack(int position, int hash) =>
-        (uint)(position + 1) | ((uint)(hash & Mask) << HomeShift) | ((uint)hash & ~((1u << FingerprintShift) - 1));
-
-    /// <summary>The slot holding <paramref name="id"/>, or -1.</summary>
-    private int Find(string id, int hash)
+    /// <summary>Remembers, oldest first, the fingerprints <see cref="Save"/> stored; a trailing partial fingerprint is ignored.</summary>
+    public void Load(ReadOnlySpan<byte> saved)
     {
-        var slot = hash & Mask;
-        var packedHash = Pack(0, hash) & ~PositionMask; // home and fingerprint, as a slot holds them
+        for (var offset = 0; offset + FingerprintBytes <= saved.Length; offset += FingerprintBytes)
+        {
+            Add(BinaryPrimitives.ReadUInt128LittleEndian(saved[offset..]));
+        }
+    }
+
+    /// <summary>Position + 1, home slot and 14 more fingerprint bits in one slot value (never 0).</summary>
+    private static uint Pack(int position, UInt128 fingerprint)
+    {
+        var low = (uint)fingerprint;
+        return (uint)(position + 1) | ((low & Mask) << HomeShift) | (low & ~((1u << FingerprintShift) - 1));
+    }
+
+    /// <summary>The slot holding <paramref name="fingerprint"/>, or -1.</summary>
+    private int Find(UInt128 fingerprint)
+    {
+        var slot = (int)fingerprint & Mask;
+        var packed = Pack(0, fingerprint) & ~PositionMask; // home and fingerprint bits, as a slot holds them
         while (_slots[slot] is var entry and not 0)
         {
-            if ((entry & ~PositionMask) == packedHash)
+            if ((entry & ~PositionMask) == packed && _ring[(int)(entry & PositionMask) - 1] == fingerprint)
             {
-                var position = (int)(entry & PositionMask) - 1;
-                if (string.Equals(_ids[position], id, StringComparison.Ordinal))
-                {
-                    return slot;
-                }
+                return slot;
             }
 
             slot = (slot + 1) & Mask;
@@ -118,13 +147,12 @@ internal sealed class RecentSignalIds
     /// <summary>Removes ring position <paramref name="position"/> from the table, shifting back the entries probed past it.</summary>
     private void Forget(int position)
     {
-        var slot = _hashes[position] & Mask;
+        var slot = (int)_ring[position] & Mask;
         while ((_slots[slot] & PositionMask) != (uint)(position + 1))
         {
             slot = (slot + 1) & Mask;
         }
 
-        _ids[position] = null;
         var hole = slot;
         var next = (hole + 1) & Mask;
         while (_slots[next] is var entry and not 0)

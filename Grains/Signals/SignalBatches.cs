@@ -10,26 +10,28 @@ internal static class SignalBatches
     /// <paramref name="maxCount"/>, and no more than <paramref name="maxBytes"/> by the signals' own
     /// estimate (<see cref="IStreamItemSize"/>) — except that a message always carries one signal.
     /// </summary>
-    public static int Fit(IEnumerable<Signal> signals, int maxCount, long maxBytes)
+    public static int Fit(IEnumerable<Signal> signals, int maxCount, long maxBytes) => Fit(signals.GetEnumerator(), maxCount, maxBytes);
+
+    /// <summary>As <see cref="Fit(IEnumerable{Signal}, int, long)"/>, over an enumerator (a collection's struct enumerator is not boxed).</summary>
+    public static int Fit<TEnumerator>(TEnumerator signals, int maxCount, long maxBytes)
+        where TEnumerator : IEnumerator<Signal>
     {
-        var count = 0;
-        long bytes = 0;
-        foreach (var signal in signals)
+        using (signals)
         {
-            if (count == maxCount)
+            var count = 0;
+            long bytes = 0;
+            while (count < maxCount && signals.MoveNext())
             {
-                break;
+                bytes += ((IStreamItemSize)signals.Current).ApproximateSize;
+                if (count > 0 && bytes > maxBytes)
+                {
+                    break;
+                }
+
+                count++;
             }
 
-            bytes += ((IStreamItemSize)signal).ApproximateSize;
-            if (count > 0 && bytes > maxBytes)
-            {
-                break;
-            }
-
-            count++;
+            return count;
         }
-
-        return count;
     }
 }

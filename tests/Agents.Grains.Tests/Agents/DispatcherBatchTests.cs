@@ -10,7 +10,7 @@ public sealed class DispatcherBatchTests
     public void Small_signals_go_up_to_the_count_limit()
     {
         var waiting = new Queue<Signal>(Enumerable.Range(0, 1_000).Select(i => Signal.Create("t.small", $"{{\"i\":{i}}}", "/tests")));
-        Assert.Equal(SignalDispatcherGrain.MaxBatch, SignalDispatcherGrain.BatchCount(waiting));
+        Assert.Equal(SignalLanes.MaxBatch, SignalLanes.BatchCount(waiting));
     }
 
     [Fact]
@@ -18,14 +18,14 @@ public sealed class DispatcherBatchTests
     {
         // ~300,000 characters of data: ~900 KB by the 3-bytes-per-character estimate, so one fits the 1 MiB budget and two do not.
         var big = Signal.Create("t.big", $"\"{new string('x', 300_000)}\"", "/tests");
-        Assert.Equal(1, SignalDispatcherGrain.BatchCount(new Queue<Signal>([big, big, big])));
+        Assert.Equal(1, SignalLanes.BatchCount(new Queue<Signal>([big, big, big])));
 
         var small = Signal.Create("t.big", "1", "/tests");
-        Assert.Equal(3, SignalDispatcherGrain.BatchCount(new Queue<Signal>([small, small, big, big])));
+        Assert.Equal(3, SignalLanes.BatchCount(new Queue<Signal>([small, small, big, big])));
 
         var huge = Signal.Create("t.big", $"\"{new string('x', 2_000_000)}\"", "/tests");
-        Assert.Equal(1, SignalDispatcherGrain.BatchCount(new Queue<Signal>([huge, small])));
-        Assert.Equal(0, SignalDispatcherGrain.BatchCount(new Queue<Signal>()));
+        Assert.Equal(1, SignalLanes.BatchCount(new Queue<Signal>([huge, small])));
+        Assert.Equal(0, SignalLanes.BatchCount(new Queue<Signal>()));
     }
 
     [Fact]

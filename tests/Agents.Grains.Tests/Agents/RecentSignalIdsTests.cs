@@ -31,14 +31,14 @@ public sealed class RecentSignalIdsTests
             Assert.Equal(set.Count, recent.Count);
             if (step % 997 == 0)
             {
-                Assert.Equal(order, recent.Newest(RecentSignalIds.Capacity));
+                Assert.Equal(Saved(order), recent.Save(RecentSignalIds.Capacity));
                 Assert.All(Enumerable.Range(0, 600).Select(i => $"id-{i}"), probe => Assert.Equal(set.Contains(probe), recent.Contains(probe)));
             }
         }
     }
 
     [Fact]
-    public void Newest_returns_the_last_ids_oldest_first()
+    public void Save_keeps_the_last_ids_oldest_first()
     {
         var recent = new RecentSignalIds();
         for (var i = 0; i < 300; i++)
@@ -46,11 +46,53 @@ public sealed class RecentSignalIdsTests
             recent.Add($"s{i}");
         }
 
-        Assert.Equal(Enumerable.Range(297, 3).Select(i => $"s{i}"), recent.Newest(3));
-        Assert.Equal(Enumerable.Range(44, 256).Select(i => $"s{i}"), recent.Newest(1_000));
+        Assert.Equal(Saved(Enumerable.Range(297, 3).Select(i => $"s{i}")), recent.Save(3));
+        Assert.Equal(Saved(Enumerable.Range(44, 256).Select(i => $"s{i}")), recent.Save(1_000));
+        Assert.Equal(Saved(["s298", "s299", "next"]), recent.Save(2, also: RecentSignalIds.Fingerprint("next")));
         Assert.False(recent.Contains("s43"));
         Assert.True(recent.Contains("s44"));
     }
+
+    [Fact]
+    public void What_was_saved_loads_back_as_the_same_memory()
+    {
+        var recent = new RecentSignalIds();
+        for (var i = 0; i < 400; i++)
+        {
+            recent.Add($"signal-{i}");
+        }
+
+        var loaded = new RecentSignalIds();
+        loaded.Load(recent.Save(RecentSignalIds.Capacity));
+        Assert.Equal(RecentSignalIds.Capacity, loaded.Count);
+        Assert.Equal(recent.Save(RecentSignalIds.Capacity), loaded.Save(RecentSignalIds.Capacity));
+        Assert.True(loaded.Contains("signal-399"));
+        Assert.True(loaded.Contains("signal-144"));
+        Assert.False(loaded.Contains("signal-143"));
+
+        // The next signal evicts the oldest loaded one, as it would have in the saving memory.
+        Assert.True(loaded.Add("signal-400"));
+        Assert.False(loaded.Contains("signal-144"));
+    }
+
+    [Fact]
+    public void Fingerprints_are_the_same_in_every_process()
+    {
+        // Stored with agent state and read by another process (or version): XxHash128, seed 0, of the id's UTF-16 code units.
+        Assert.Equal(RecentSignalIds.Fingerprint("0123456789abcdef0123456789abcdef"), RecentSignalIds.Fingerprint(new string("0123456789abcdef0123456789abcdef")));
+        // The expected value is XXH3-128's canonical form from an independent implementation (npm hash-wasm's xxhash128).
+        Assert.Equal(
+            "68fc03baf878ea15aa501057dc43f906",
+            RecentSignalIds.Fingerprint("ticket-1").ToString("x32", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static byte[] Saved(IEnumerable<string> ids) =>
+        [.. ids.SelectMany(id =>
+        {
+            var bytes = new byte[16];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt128LittleEndian(bytes, RecentSignalIds.Fingerprint(id));
+            return bytes;
+        })];
 
     [Fact]
     public void Fresh_signal_ids_are_distinct_32_digit_hex()
