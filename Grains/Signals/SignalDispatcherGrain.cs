@@ -53,7 +53,7 @@ public sealed partial class SignalDispatcherGrain(
     ILogger<SignalDispatcherGrain> logger) : Grain, ISignalDispatcherGrain
 {
     /// <summary>The most signals the stream hands the dispatcher in one turn: enough for an agent's signals to meet in one lane.</summary>
-    public const int StreamBatch = 16384;
+    public const int StreamBatch = 8192;
 
     private SignalLanes? _lanes;
     private long _signals;
@@ -114,14 +114,16 @@ public sealed partial class SignalDispatcherGrain(
                         continue;
                     }
 
-                    if (lanes.WaitForRoom() is { } room)
+                    while (!lanes.TryStage(route.AgentType, key, signal))
                     {
                         lanes.StartOpened();
-                        await room;
+                        if (lanes.WaitForRoom() is { } room)
+                        {
+                            await room;
+                        }
                     }
 
                     _deliveries++;
-                    lanes.Append(route.AgentType, key, signal);
                 }
             }
         }

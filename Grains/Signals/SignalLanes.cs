@@ -29,7 +29,10 @@ namespace Agents.Signals;
  *  - Starting a lane's delivery is a grain call; the lanes a turn opened are started on the thread
  *    pool, not on the dispatcher's turn, whose throughput bounds the topic's.
  *  - Lane state is touched by the dispatcher's turn and by delivery completions (on pool threads),
- *    so it is read and written under _lock; no call is made while holding it.
+ *    so it is read and written under _lock; no call is made while holding it. The turn stages its
+ *    signals and takes the lock once per StageSize of them (a lock per signal contended with the
+ *    completions); staged signals are flushed into their lanes before lanes start and before any
+ *    wait, so staging never delays a delivery past the turn that staged it.
  */
 
 /// <summary>The lanes of one dispatcher; see the invariants at the top of this file.</summary>
@@ -47,6 +50,9 @@ internal sealed class SignalLanes
     /// <summary>Idle lanes kept before a sweep removes them.</summary>
     public const int MaxIdleLanes = 4096;
 
+    /// <summary>How many signals are staged before they go into their lanes under one lock.</summary>
+    private const int StageSize = 128;
+
     /// <summary>Reports signals that could not be delivered (the agent could not be reached; its own failures are dead-lettered by it).</summary>
     public delegate void DeliveryFailed(Exception exception, Signal[] batch, AgentId agent);
 
@@ -55,6 +61,11 @@ internal sealed class SignalLanes
     private readonly DeliveryFailed _deliveryFailed;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Dictionary<string, Lane>> _byType = new(StringComparer.Ordinal);
+    private readonly Staged[] _staged = new Staged[StageSize]; // turn only
+    private int _stagedCount; // turn only
+    private int _roomLeft; // how many more may be staged before the lanes are full, as of the last flush (turn only)
+    private string? _lastType; // the agent type whose lanes _lastTypeLanes are (turn only, under _lock)
+    private Dictionary<string, Lane>? _lastTypeLanes;
     private List<Lane>? _opened; // lanes made busy by the dispatcher's current turn, not yet started (turn only)
     private int _lanes; // under _lock
     private int _sweepAt = MaxIdleLanes; // under _lock
@@ -82,36 +93,77 @@ internal sealed class SignalLanes
         }
     }
 
-    /// <summary>Appends <paramref name="signal"/> to the lane of agent (<paramref name="agentType"/>, <paramref name="key"/>); on the dispatcher's turn.</summary>
-    public void Append(string agentType, string key, Signal signal)
+    /// <summary>
+    /// Stages <paramref name="signal"/> for the lane of agent (<paramref name="agentType"/>, <paramref name="key"/>); on the
+    /// dispatcher's turn. Staged signals go into their lanes together, under one lock (every StageSize signals, and before
+    /// lanes start or the dispatcher waits). False when the lanes are full: wait for <see cref="WaitForRoom"/> and stage again.
+    /// </summary>
+    public bool TryStage(string agentType, string key, Signal signal)
+    {
+        if (_roomLeft == 0)
+        {
+            Flush();
+            if (_roomLeft == 0)
+            {
+                return false;
+            }
+        }
+
+        _staged[_stagedCount++] = new Staged(agentType, key, signal);
+        _roomLeft--;
+        if (_stagedCount == StageSize)
+        {
+            Flush();
+        }
+
+        return true;
+    }
+
+    /// <summary>Appends the staged signals to their lanes, marking idle lanes busy and opened; takes the room left.</summary>
+    private void Flush()
     {
         lock (_lock)
         {
-            if (!_byType.TryGetValue(agentType, out var lanes))
+            for (var i = 0; i < _stagedCount; i++)
             {
-                _byType.Add(agentType, lanes = new Dictionary<string, Lane>(StringComparer.Ordinal));
+                var (agentType, key, signal) = _staged[i];
+                if (!ReferenceEquals(agentType, _lastType) || _lastTypeLanes is null)
+                {
+                    if (!_byType.TryGetValue(agentType, out _lastTypeLanes))
+                    {
+                        _byType.Add(agentType, _lastTypeLanes = new Dictionary<string, Lane>(StringComparer.Ordinal));
+                    }
+
+                    _lastType = agentType;
+                }
+
+                if (!_lastTypeLanes.TryGetValue(key, out var lane))
+                {
+                    lane = new Lane(this, new AgentId(agentType, key));
+                    _lastTypeLanes.Add(key, lane);
+                    _lanes++;
+                }
+
+                lane.Waiting.Enqueue(signal);
+                if (!lane.Busy)
+                {
+                    lane.Busy = true;
+                    (_opened ??= []).Add(lane);
+                }
             }
 
-            if (!lanes.TryGetValue(key, out var lane))
-            {
-                lane = new Lane(this, new AgentId(agentType, key));
-                lanes.Add(key, lane);
-                _lanes++;
-            }
-
-            lane.Waiting.Enqueue(signal);
-            _inLanes++;
-            if (!lane.Busy)
-            {
-                lane.Busy = true;
-                (_opened ??= []).Add(lane);
-            }
+            _inLanes += _stagedCount;
+            _roomLeft = Math.Max(0, _maxInFlight - _inLanes);
         }
+
+        Array.Clear(_staged, 0, _stagedCount);
+        _stagedCount = 0;
     }
 
     /// <summary>Starts the lanes this turn opened (on the thread pool); then sweeps idle lanes if there are too many. On the dispatcher's turn.</summary>
     public void StartOpened()
     {
+        Flush();
         if (_opened is { } opened)
         {
             _opened = null;
@@ -136,10 +188,12 @@ internal sealed class SignalLanes
     /// <summary>Null when a signal may go into a lane now; otherwise the task that completes when there is room.</summary>
     public Task? WaitForRoom()
     {
+        Flush();
         lock (_lock)
         {
             if (_inLanes < _maxInFlight)
             {
+                _roomLeft = _maxInFlight - _inLanes;
                 return null;
             }
 
@@ -223,7 +277,10 @@ internal sealed class SignalLanes
         }
 
         _sweepAt = Math.Max(MaxIdleLanes, _lanes * 2);
+        _lastType = null; // its table may have been emptied, not removed; recomputed on the next flush either way
     }
+
+    private readonly record struct Staged(string AgentType, string Key, Signal Signal);
 
     /// <summary>One agent's delivery in flight and the signals waiting behind it.</summary>
     private sealed class Lane

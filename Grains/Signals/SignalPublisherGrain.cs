@@ -19,33 +19,33 @@ public sealed class SignalPublisherGrain(IOptions<AgentServiceOptions> options) 
     public async Task PublishBatch(Signal[] signals)
     {
         ArgumentNullException.ThrowIfNull(signals);
-        var checkedSignals = new Signal[signals.Length];
+        if (signals.Length == 0)
+        {
+            return;
+        }
+
+        // The argument is this call's own copy (grain calls copy arrays), so checked signals replace it in place.
         var sameTopic = true;
         string? lastTopic = null;
         for (var i = 0; i < signals.Length; i++)
         {
             // A batch is mostly one topic: a topic equal to the last one checked is not checked again.
             var signal = signals[i];
-            checkedSignals[i] = signal is not null && string.Equals(signal.Topic, lastTopic, StringComparison.Ordinal)
+            signals[i] = signal is not null && string.Equals(signal.Topic, lastTopic, StringComparison.Ordinal)
                 ? Checked(signal, i, signals.Length, topicChecked: true)
                 : Checked(signal, i, signals.Length);
-            lastTopic = checkedSignals[i].Topic;
-            sameTopic &= string.Equals(lastTopic, checkedSignals[0].Topic, StringComparison.Ordinal);
-        }
-
-        if (checkedSignals.Length == 0)
-        {
-            return;
+            lastTopic = signals[i].Topic;
+            sameTopic &= string.Equals(lastTopic, signals[0].Topic, StringComparison.Ordinal);
         }
 
         if (sameTopic)
         {
             // One topic (the usual batch): appended to its stream in one step.
-            await Stream(checkedSignals[0].Topic).OnNextBatchAsync(checkedSignals);
+            await Stream(signals[0].Topic).OnNextBatchAsync(signals);
             return;
         }
 
-        foreach (var signal in checkedSignals)
+        foreach (var signal in signals)
         {
             await Stream(signal.Topic).OnNextAsync(signal);
         }

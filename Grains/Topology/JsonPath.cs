@@ -137,7 +137,8 @@ public sealed class JsonPath
         error = null;
         var maxBytes = Encoding.UTF8.GetMaxByteCount(json.Length);
         byte[]? rented = null;
-        var buffer = maxBytes <= 1024 ? stackalloc byte[1024] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        // Sized to the text: a stack buffer is cleared on every call, and data is mostly a few dozen characters.
+        var buffer = maxBytes <= 1024 ? stackalloc byte[maxBytes] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
         try
         {
             var reader = new Utf8JsonReader(buffer[..Encoding.UTF8.GetBytes(json, buffer)]);

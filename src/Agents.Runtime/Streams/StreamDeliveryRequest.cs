@@ -70,7 +70,7 @@ internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
         writer.WriteString(1, StreamId.Namespace);
         writer.WriteString(2, StreamId.Key);
         var events = Events!;
-        writer.WriteInt64(3, events[0].Token.SequenceNumber);
+        writer.WriteInt64(3, events[0].Sequence);
         switch (events[0])
         {
             case StreamCompletedEvent:
@@ -134,11 +134,10 @@ internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
         }
 
         StreamId = StreamId.Create(streamNamespace ?? "", streamKey ?? "");
-        var token = new StreamSequenceToken(sequence);
         Events = kind switch
         {
-            CompletedKind => [new StreamCompletedEvent(token)],
-            ErrorKind => [new StreamErrorEvent(error ?? new InvalidOperationException("The stream failed."), token)],
+            CompletedKind => [new StreamCompletedEvent(sequence)],
+            ErrorKind => [new StreamErrorEvent(error ?? new InvalidOperationException("The stream failed."), sequence)],
             _ => ItemEvents(items ?? [null], sequence),
         };
     }
@@ -148,7 +147,7 @@ internal sealed class StreamDeliveryRequest : GrainRequest<NoResult>
         var events = new StreamEvent[items.Length];
         for (var i = 0; i < items.Length; i++)
         {
-            events[i] = StreamItemEvent.ForBoxed(items[i], new StreamSequenceToken(firstSequence + i));
+            events[i] = StreamItemEvent.ForBoxed(items[i], firstSequence + i);
         }
 
         return events;

@@ -3,9 +3,13 @@ using Agents.Streams;
 namespace Agents.Runtime.Streams;
 
 /// <summary>One event of a stream, typed, so it can be handed to an observer whose item type only the producer knows statically.</summary>
-internal abstract class StreamEvent(StreamSequenceToken token)
+internal abstract class StreamEvent(long sequence)
 {
-    public StreamSequenceToken Token { get; } = token;
+    /// <summary>The event's place in its stream.</summary>
+    public long Sequence => sequence;
+
+    /// <summary>The event's token, made when asked for: a batch delivery hands its observer only the last one.</summary>
+    public StreamSequenceToken Token => new(sequence);
 
     /// <summary>The item as an object, for the wire (null for the end or error of a stream).</summary>
     public virtual object? BoxedItem => null;
@@ -20,7 +24,7 @@ internal abstract class StreamEvent(StreamSequenceToken token)
     public abstract Task DeliverTo(object observer, StreamId streamId);
 }
 
-internal sealed class StreamItemEvent<T>(T item, StreamSequenceToken token) : StreamEvent(token)
+internal sealed class StreamItemEvent<T>(T item, long sequence) : StreamEvent(sequence)
 {
     public T Item => item;
 
@@ -81,28 +85,28 @@ internal static class StreamEvents
 /// <summary>Items that arrived over the wire, typed by their runtime type.</summary>
 internal static class StreamItemEvent
 {
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Func<object?, StreamSequenceToken, StreamEvent>> Factories = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Func<object?, long, StreamEvent>> Factories = new();
 
     /// <summary>The event for <paramref name="item"/>, as <see cref="StreamItemEvent{T}"/> of its runtime type (observers are typed by what the producer published).</summary>
-    public static StreamEvent ForBoxed(object? item, StreamSequenceToken token)
+    public static StreamEvent ForBoxed(object? item, long sequence)
     {
         if (item is null)
         {
-            return new StreamItemEvent<object?>(null, token);
+            return new StreamItemEvent<object?>(null, sequence);
         }
 
         var create = Factories.GetOrAdd(item.GetType(), static type =>
         {
             var method = typeof(StreamItemEvent).GetMethod(nameof(Create), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!.MakeGenericMethod(type);
-            return method.CreateDelegate<Func<object?, StreamSequenceToken, StreamEvent>>();
+            return method.CreateDelegate<Func<object?, long, StreamEvent>>();
         });
-        return create(item, token);
+        return create(item, sequence);
     }
 
-    private static StreamEvent Create<T>(object? item, StreamSequenceToken token) => new StreamItemEvent<T>((T)item!, token);
+    private static StreamEvent Create<T>(object? item, long sequence) => new StreamItemEvent<T>((T)item!, sequence);
 }
 
-internal sealed class StreamCompletedEvent(StreamSequenceToken token) : StreamEvent(token)
+internal sealed class StreamCompletedEvent(long sequence) : StreamEvent(sequence)
 {
     public override Task DeliverTo(object observer, StreamId streamId) => observer switch
     {
@@ -111,7 +115,7 @@ internal sealed class StreamCompletedEvent(StreamSequenceToken token) : StreamEv
     };
 }
 
-internal sealed class StreamErrorEvent(Exception error, StreamSequenceToken token) : StreamEvent(token)
+internal sealed class StreamErrorEvent(Exception error, long sequence) : StreamEvent(sequence)
 {
     public Exception Error => error;
 

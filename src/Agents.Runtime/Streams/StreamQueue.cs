@@ -30,14 +30,14 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
     public StreamId StreamId { get; } = streamId;
 
     /// <summary>
-    /// Appends an event. Its sequence token is assigned under the same lock that appends it, so
+    /// Appends an event. Its sequence number is assigned under the same lock that appends it, so
     /// token order is queue order is delivery order, whatever the number of producers.
     /// </summary>
-    public void Enqueue<TState>(TState state, Func<TState, StreamSequenceToken, StreamEvent> create)
+    public void Enqueue<TState>(TState state, Func<TState, long, StreamEvent> create)
     {
         lock (_events)
         {
-            _events.Enqueue(create(state, new StreamSequenceToken(++_sequence)));
+            _events.Enqueue(create(state, ++_sequence));
         }
 
         StartPump();
@@ -52,7 +52,7 @@ internal sealed class StreamQueue(StreamId streamId, MemoryStreamProvider provid
         {
             foreach (var item in all)
             {
-                _events.Enqueue(new StreamItemEvent<T>(item, new StreamSequenceToken(++_sequence)));
+                _events.Enqueue(new StreamItemEvent<T>(item, ++_sequence));
             }
         }
 

@@ -95,6 +95,15 @@ public sealed class RecentSignalIdsTests
         })];
 
     [Fact]
+    public async Task Fresh_signal_ids_made_on_many_threads_at_once_are_distinct()
+    {
+        // Each thread takes the counter a block at a time: the blocks must never overlap.
+        var perThread = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Enumerable.Range(0, 5_000).Select(_ => SignalIds.Next()).ToArray())));
+        var all = perThread.SelectMany(ids => ids).ToArray();
+        Assert.Equal(all.Length, all.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
     public void Fresh_signal_ids_are_distinct_32_digit_hex()
     {
         var ids = Enumerable.Range(0, 10_000).Select(_ => SignalIds.Next()).ToArray();

@@ -38,7 +38,7 @@ public sealed class ClusterStreamSizeTests : IAsyncLifetime
     public void A_delivery_ends_at_its_count_or_its_byte_budget_and_carries_at_least_one_item()
     {
         var events = new[] { 100, 100, 100, 500, 100 }
-            .Select((size, i) => (Runtime.Streams.StreamEvent)new Runtime.Streams.StreamItemEvent<Blob>(new Blob(i, new string('x', (size - 32) / 3)), new StreamSequenceToken(i)))
+            .Select((size, i) => (Runtime.Streams.StreamEvent)new Runtime.Streams.StreamItemEvent<Blob>(new Blob(i, new string('x', (size - 32) / 3)), i))
             .ToArray();
         Assert.Equal(3, Runtime.Streams.StreamQueue.DeliveryEnd(events, 0, maxBatch: 10, maxBytes: 300)); // 100+100+100, the 500 would pass 300
         Assert.Equal(4, Runtime.Streams.StreamQueue.DeliveryEnd(events, 3, maxBatch: 10, maxBytes: 300)); // the 500 alone: a delivery carries one at least

@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using Agents.Agents;
+using Agents.Hosting;
+using Agents.Runtime.Hosting;
+using Agents.Runtime.Testing;
+using Agents.Signals;
+using Agents.Topology;
+using Microsoft.Extensions.Configuration;
+
+namespace Agents.Grains.Tests.Agents;
+
+/// <summary>A dispatcher hands agents at most MaxSignalsInFlight signals; a stuck agent holds back the topic, not memory, and everything drains in order.</summary>
+public sealed class DispatcherBackPressureTests : IAsyncLifetime
+{
+    private const int MaxInFlight = 8;
+
+    private readonly TestCluster _cluster = new TestClusterBuilder()
+        .ConfigureSilo(silo => silo.AddMemoryGrainStorageAsDefault().AddMemoryStreams("Default"))
+        .ConfigureServices(services => services.AddAgentsService(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Agents:Service:MaxSignalsInFlight"] = $"{MaxInFlight}" }).Build(),
+            agents => agents
+                .AddAgent<StuckAgent>("stuck")
+                .UseTopology(TopologyLoader.Load(
+                    "agents: { stuck: {} }\nroutes:\n  - topic: work.#\n    agent: stuck\n    key: { json: $.k }\n",
+                    "agents.yaml",
+                    new TopologyValidationContext(["stuck"])))))
+        .AddGrainAssembly(typeof(AgentGrain).Assembly)
+        .AddGrainAssembly(typeof(StuckAgent).Assembly)
+        .Build();
+
+    public Task InitializeAsync() => _cluster.DeployAsync();
+
+    public Task DisposeAsync()
+    {
+        StuckAgent.Gate.TrySetResult();
+        return _cluster.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_stuck_agent_holds_back_the_topic_at_the_limit_and_every_signal_is_handled_in_order_once_it_moves()
+    {
+        StuckAgent.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        StuckAgent.Handled.Clear();
+        var publisher = _cluster.Client.GetGrain<ISignalPublisherGrain>(0);
+
+        // Agent a blocks on its first signal; then a and b alternate, 40 signals in all.
+        await publisher.Publish(Signal.Create("work.items", "{\"k\":\"a\",\"n\":0}", "/tests"));
+        await Eventually.HoldsAsync(() => StuckAgent.Blocked, "agent a is stuck on its first signal");
+        await publisher.PublishBatch([.. Enumerable.Range(1, 40).Select(i => Signal.Create("work.items", $"{{\"k\":\"{(i % 2 == 0 ? "a" : "b")}\",\"n\":{i}}}", "/tests"))]);
+
+        // b is free, but a's signals fill the lanes: b gets only what was handed out before the limit.
+        await Task.Delay(500);
+        var handledByB = StuckAgent.Handled.Count(h => h.Key == "b");
+        Assert.InRange(handledByB, 1, MaxInFlight - 1);
+
+        StuckAgent.Gate.SetResult();
+        await Eventually.HoldsAsync(() => StuckAgent.Handled.Count == 41, "all 41 signals are handled");
+        Assert.Equal([0, .. Enumerable.Range(1, 40).Where(i => i % 2 == 0)], StuckAgent.Handled.Where(h => h.Key == "a").Select(h => h.N));
+        Assert.Equal(Enumerable.Range(1, 40).Where(i => i % 2 == 1), StuckAgent.Handled.Where(h => h.Key == "b").Select(h => h.N));
+    }
+
+    /// <summary>Handles {k, n}; agent "a" blocks on n = 0 until the gate opens.</summary>
+    public sealed class StuckAgent : Agent
+    {
+        public static readonly ConcurrentQueue<(string Key, int N)> Handled = new();
+        public static TaskCompletionSource Gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private static volatile bool _blocked;
+
+        public static bool Blocked => _blocked;
+
+        protected override void Configure(AgentBehavior agent) => agent
+            .On<Item>("work.#", async (item, _) =>
+            {
+                if (item.K == "a" && item.N == 0)
+                {
+                    _blocked = true;
+                    await Gate.Task;
+                }
+
+                Handled.Enqueue((item.K, item.N));
+            });
+
+        public sealed record Item(string K, int N);
+    }
+}
