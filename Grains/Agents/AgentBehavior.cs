@@ -39,7 +39,8 @@ public sealed class AgentBehavior
     {
         ArgumentNullException.ThrowIfNull(handler);
         _handlers.Add((TopicPattern.Parse(topicPattern), handler));
-        _lastLookup = null;
+        _lastTopic = null;
+        _lastHandler = null;
         return this;
     }
 
@@ -111,9 +112,9 @@ public sealed class AgentBehavior
     internal Func<Signal, Task>? HandlerFor(string topic)
     {
         // An agent mostly gets one topic over and over: the last answer is kept.
-        if (_lastLookup is { } last && string.Equals(last.Topic, topic, StringComparison.Ordinal))
+        if (string.Equals(_lastTopic, topic, StringComparison.Ordinal))
         {
-            return last.Handler;
+            return _lastHandler;
         }
 
         Func<Signal, Task>? found = null;
@@ -126,13 +127,14 @@ public sealed class AgentBehavior
             }
         }
 
-        _lastLookup = new TopicLookup(topic, found);
+        _lastTopic = topic;
+        _lastHandler = found;
         return found;
     }
 
-    private TopicLookup? _lastLookup;
-
-    private sealed record TopicLookup(string Topic, Func<Signal, Task>? Handler);
+    // The last answer, in this object's own fields (read on the agent's turn only): one cold line fewer per signal than a lookup object.
+    private string? _lastTopic;
+    private Func<Signal, Task>? _lastHandler;
 
     internal bool TryGetRequest(string name, out RequestHandler handler) => _requests.TryGetValue(name, out handler!);
 
