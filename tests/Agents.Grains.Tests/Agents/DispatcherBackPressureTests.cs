@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
 using Agents.Agents;
-using Agents.Hosting;
-using Agents.Runtime.Hosting;
+using Agents.Grains.Tests.Roles;
 using Agents.Runtime.Testing;
 using Agents.Signals;
-using Agents.Topology;
-using Microsoft.Extensions.Configuration;
 
 namespace Agents.Grains.Tests.Agents;
 
@@ -14,17 +11,11 @@ public sealed class DispatcherBackPressureTests : IAsyncLifetime
 {
     private const int MaxInFlight = 8;
 
-    private readonly TestCluster _cluster = new TestClusterBuilder()
-        .ConfigureSilo(silo => silo.AddMemoryGrainStorageAsDefault().AddMemoryStreams("Default"))
-        .ConfigureServices(services => services.AddAgentsService(
-            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Agents:Service:MaxSignalsInFlight"] = $"{MaxInFlight}" }).Build(),
-            agents => agents
-                .AddAgent<StuckAgent>("stuck")
-                .UseTopology(TopologyLoader.Load(
-                    "agents: { stuck: {} }\nroutes:\n  - topic: work.#\n    agent: stuck\n    key: { json: $.k }\n",
-                    "agents.yaml",
-                    new TopologyValidationContext(["stuck"])))))
-        .AddGrainAssembly(typeof(AgentGrain).Assembly)
+    private readonly TestCluster _cluster = RoleCluster.Builder(
+            "agents: { stuck: {} }\nroutes:\n  - topic: work.#\n    agent: stuck\n    key: { json: $.k }\n",
+            agents => agents.AddAgent<StuckAgent>("stuck"),
+            ["stuck"],
+            new Dictionary<string, string?> { ["Agents:Service:MaxSignalsInFlight"] = $"{MaxInFlight}" })
         .AddGrainAssembly(typeof(StuckAgent).Assembly)
         .Build();
 
