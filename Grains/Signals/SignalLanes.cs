@@ -81,18 +81,6 @@ internal sealed class SignalLanes
         _deliveryFailed = deliveryFailed;
     }
 
-    /// <summary>Signals in flight or waiting.</summary>
-    public int InLanes
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _inLanes;
-            }
-        }
-    }
-
     /// <summary>
     /// Stages <paramref name="signal"/> for the lane of agent (<paramref name="agentType"/>, <paramref name="key"/>); on the
     /// dispatcher's turn. Staged signals go into their lanes together, under one lock (every StageSize signals, and before
