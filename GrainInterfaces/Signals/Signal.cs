@@ -52,10 +52,47 @@ public sealed record Signal : IStreamItemSize
     [Id(8)]
     public string? TraceParent { get; init; }
 
+    // Computed from the fields above on first use; not copied by `with` and not part of the value (SignalDerived.cs).
+    private SignalDerived _derived;
+
+    /// <summary>A copy for `with`: the fields, not the values derived from them (the copy's fields may differ).</summary>
+    private Signal(Signal original)
+    {
+        Id = original.Id;
+        Source = original.Source;
+        Topic = original.Topic;
+        Subject = original.Subject;
+        Time = original.Time;
+        Data = original.Data;
+        CorrelationId = original.CorrelationId;
+        CausationId = original.CausationId;
+        TraceParent = original.TraceParent;
+    }
+
     /// <summary>At most the bytes this signal takes on the wire: every character as 3 UTF-8 bytes, plus the fixed fields.</summary>
-    int IStreamItemSize.ApproximateSize =>
-        64 + (3 * (Id.Length + Source.Length + Topic.Length + Data.Length
-            + (Subject?.Length ?? 0) + (CorrelationId?.Length ?? 0) + (CausationId?.Length ?? 0) + (TraceParent?.Length ?? 0)));
+    int IStreamItemSize.ApproximateSize => Derived.Size;
+
+    /// <summary>The fingerprint of <see cref="Id"/> (<see cref="SignalIds.Fingerprint"/>), computed once per signal.</summary>
+    internal UInt128 IdFingerprint => Derived.IdFingerprint;
+
+    private ref readonly SignalDerived Derived
+    {
+        get
+        {
+            if (!_derived.Ready)
+            {
+                Derive();
+            }
+
+            return ref _derived;
+        }
+    }
+
+    /// <summary>Computes the values derived from the fields (once; see SignalDerived.cs): done where the signal is still in cache.</summary>
+    internal void Derive() => _derived.Set(
+        SignalIds.Fingerprint(Id ?? ""),
+        64 + (3 * ((Id?.Length ?? 0) + (Source?.Length ?? 0) + (Topic?.Length ?? 0) + (Data?.Length ?? 0)
+            + (Subject?.Length ?? 0) + (CorrelationId?.Length ?? 0) + (CausationId?.Length ?? 0) + (TraceParent?.Length ?? 0))));
 
     /// <summary>The payload parsed (a detached copy).</summary>
     public JsonElement DataElement()

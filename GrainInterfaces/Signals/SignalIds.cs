@@ -1,3 +1,5 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace Agents.Signals;
@@ -49,6 +51,12 @@ public static class SignalIds
         System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], sequence);
         return Convert.ToHexStringLower(bytes);
     }
+
+    /// <summary>
+    /// The 128-bit fingerprint of a signal id: XxHash128 (seed 0) of its UTF-16 code units, the same in every process and
+    /// version, so agents store it with their state to skip redeliveries.
+    /// </summary>
+    public static UInt128 Fingerprint(string id) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(id.AsSpan()));
 
     private static ulong RandomPrefix()
     {

@@ -174,6 +174,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     public async ValueTask DeliverBatch(Signal[] signals)
     {
         ArgumentNullException.ThrowIfNull(signals);
+        _recent.Touch(signals);
         foreach (var signal in signals)
         {
             if (signal is null)
@@ -197,7 +198,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     private async ValueTask<SignalOutcome> HandleAsync(Signal signal)
     {
         var (agent, behavior) = Attached();
-        var fingerprint = RecentSignalIds.Fingerprint(signal.Id);
+        var fingerprint = signal.IdFingerprint;
         if (_recent.Contains(fingerprint))
         {
             return SignalOutcome.Duplicate;
@@ -219,7 +220,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
             try
             {
                 await handler(signal);
-                _recent.Add(fingerprint);
+                _recent.AddNew(fingerprint);
                 if (!_handledCountSaved)
                 {
                     _record.State.SignalsHandled++;
@@ -259,7 +260,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
         }
 
         _record.State.SignalsDeadLettered++;
-        _recent.Add(fingerprint);
+        _recent.AddNew(fingerprint);
         LogDeadLettered(_logger, last, _id, signal.Topic, signal.Id, attempts);
         await GrainFactory.GetGrain<IDeadLetterGrain>(DeadLetterGrain.Key).Add(new DeadLetter
         {
@@ -293,7 +294,7 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     {
         var (agent, _) = Attached();
         _record.State.State = agent.SaveState();
-        if (_context?.CurrentSignal is { } handling && RecentSignalIds.Fingerprint(handling.Id) is var handled && !_recent.Contains(handled))
+        if (_context?.CurrentSignal is { } handling && handling.IdFingerprint is var handled && !_recent.Contains(handled))
         {
             // Saved from a handler: the state it wrote includes having handled its signal.
             _record.State.RecentSignals = _recent.Save(AgentRecord.RememberedSignals - 1, also: handled);

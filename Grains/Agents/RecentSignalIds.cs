@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
-using System.Runtime.InteropServices;
+using System.Diagnostics;
+using Agents.Signals;
 
 namespace Agents.Agents;
 
@@ -9,8 +9,9 @@ namespace Agents.Agents;
  * signal, so it must be cheap on memory that is cold (an agent among thousands) and must not keep
  * the garbage collector busy.
  *
- * A signal is remembered by the 128-bit XxHash128 fingerprint of its id (UTF-16 code units, seed
- * 0: the same in every process and version, so fingerprints are stored with the agent's state).
+ * A signal is remembered by the 128-bit fingerprint of its id (SignalIds.Fingerprint: XxHash128 of
+ * the UTF-16 code units, seed 0 — the same in every process and version, so fingerprints are stored
+ * with the agent's state; a signal computes it once, where it is published, see SignalDerived.cs).
  * Keeping fingerprints rather than the id strings is what keeps this cheap: a remembered id string
  * would live for the next 255 signals of its agent — long enough to be promoted to the old
  * generation, where thousands of agents' ids would be copied by collections and then freed only by
@@ -49,17 +50,15 @@ internal sealed class RecentSignalIds
     private readonly uint[] _slots = new uint[TableSize]; // packed; see the layout at the top of this file
     private int _head; // the oldest fingerprint's ring position
     private int _count;
+    private uint _touched; // see Touch
 
     public int Count => _count;
 
-    /// <summary>The fingerprint this memory keeps for the signal id <paramref name="id"/>.</summary>
-    public static UInt128 Fingerprint(string id) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(id.AsSpan()));
-
     public bool Contains(UInt128 fingerprint) => Find(fingerprint) >= 0;
 
-    public bool Contains(string id) => Contains(Fingerprint(id));
+    public bool Contains(string id) => Contains(SignalIds.Fingerprint(id));
 
-    public bool Add(string id) => Add(Fingerprint(id));
+    public bool Add(string id) => Add(SignalIds.Fingerprint(id));
 
     /// <summary>Remembers <paramref name="fingerprint"/> (forgetting the oldest when full); false when it was remembered already.</summary>
     public bool Add(UInt128 fingerprint)
@@ -69,6 +68,14 @@ internal sealed class RecentSignalIds
             return false;
         }
 
+        AddNew(fingerprint);
+        return true;
+    }
+
+    /// <summary>Remembers <paramref name="fingerprint"/>, which the caller knows is not remembered (it asked <see cref="Contains(UInt128)"/> since the last change).</summary>
+    public void AddNew(UInt128 fingerprint)
+    {
+        Debug.Assert(Find(fingerprint) < 0, "AddNew of a remembered fingerprint");
         if (_count == Capacity)
         {
             Forget(_head);
@@ -86,7 +93,30 @@ internal sealed class RecentSignalIds
 
         _slots[slot] = Pack(position, fingerprint);
         _count++;
-        return true;
+    }
+
+    /// <summary>
+    /// Reads, all at once, the table slots that handling <paramref name="signals"/> will probe: each one's lookup, and the
+    /// forgetting of as many of the oldest. An agent among thousands finds its table out of cache; read together, those
+    /// misses overlap in the processor instead of stalling one signal at a time.
+    /// </summary>
+    public void Touch(Signal[] signals)
+    {
+        uint read = 0;
+        foreach (var signal in signals)
+        {
+            if (signal is not null)
+            {
+                read += _slots[(int)signal.IdFingerprint & Mask];
+            }
+        }
+
+        for (var i = 0; i < _count + signals.Length - Capacity && i < _count; i++)
+        {
+            read += _slots[(int)_ring[(_head + i) % Capacity] & Mask];
+        }
+
+        _touched = read; // kept, so the reads are not optimized away
     }
 
     /// <summary>

@@ -96,13 +96,21 @@ public sealed partial class SignalDispatcherGrain(
         var lanes = Lanes;
         _signals += signals.Count;
         feed.PublishBatch(signals);
+        string? topic = null;
+        Topology.RouteDefinition[] matching = [];
         try
         {
             for (var s = 0; s < signals.Count; s++)
             {
                 var signal = signals[s];
-                var matching = routes.For(signal.Topic);
-                for (var r = 0; r < matching.Count; r++) // no enumerator allocated per signal
+                if (!string.Equals(signal.Topic, topic, StringComparison.Ordinal))
+                {
+                    // A topic's stream carries that topic: its routes are looked up once a turn, not per signal.
+                    topic = signal.Topic;
+                    matching = routes.For(topic);
+                }
+
+                for (var r = 0; r < matching.Length; r++)
                 {
                     var route = matching[r];
                     var key = route.Key.KeyOf(signal, out var error);

@@ -57,25 +57,31 @@ public sealed class SignalPublisherGrain(IOptions<AgentServiceOptions> options) 
     /// <summary>The signal as it goes on the stream (with the caller's trace context); throws naming what is wrong with it.</summary>
     private static Signal Checked(Signal? signal, int index, int count, bool topicChecked = false)
     {
-        var which = count == 1 ? "The signal" : $"Signal {index} of the batch of {count}";
         if (signal is null)
         {
-            throw new ArgumentException($"{which} is null.", count == 1 ? nameof(signal) : "signals");
+            throw new ArgumentException($"{Which(index, count)} is null.", count == 1 ? nameof(signal) : "signals");
         }
 
         if (!topicChecked && !TopicPattern.IsValidTopic(signal.Topic, out var error))
         {
-            throw new FormatException(count == 1 ? error : $"{which}: {error}");
+            throw new FormatException(count == 1 ? error : $"{Which(index, count)}: {error}");
         }
 
         if (!Signal.IsValidId(signal.Id))
         {
             throw new ArgumentException(
-                $"{which} has a bad id: a signal id must be 1 to {Signal.MaxIdLength} characters without control characters (got {signal.Id?.Length ?? 0} characters).",
+                $"{Which(index, count)} has a bad id: a signal id must be 1 to {Signal.MaxIdLength} characters without control characters (got {signal.Id?.Length ?? 0} characters).",
                 count == 1 ? nameof(signal) : "signals");
         }
 
         // A copy only when there is a trace context to record.
-        return signal.TraceParent is null && Activity.Current?.Id is { } traceParent ? signal with { TraceParent = traceParent } : signal;
+        var ready = signal.TraceParent is null && Activity.Current?.Id is { } traceParent ? signal with { TraceParent = traceParent } : signal;
+
+        // Computed here, where the signal's strings are still in cache, rather than by each later stage (SignalDerived.cs).
+        ready.Derive();
+        return ready;
     }
+
+    /// <summary>How an error names the signal: made only when there is an error (a string per signal checked cost more than the check).</summary>
+    private static string Which(int index, int count) => count == 1 ? "The signal" : $"Signal {index} of the batch of {count}";
 }

@@ -9,6 +9,6 @@ public sealed class SignalRoutes(AgentTopology topology)
     private readonly ConcurrentDictionary<string, RouteDefinition[]> _byTopic = new(StringComparer.Ordinal);
 
     /// <summary>Routes whose pattern matches <paramref name="topic"/>, in file order.</summary>
-    public IReadOnlyList<RouteDefinition> For(string topic) =>
+    public RouteDefinition[] For(string topic) =>
         _byTopic.GetOrAdd(topic, static (t, routes) => [.. routes.Where(r => r.Topic.Matches(t))], topology.Routes);
 }

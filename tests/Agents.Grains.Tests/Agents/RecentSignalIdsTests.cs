@@ -48,7 +48,7 @@ public sealed class RecentSignalIdsTests
 
         Assert.Equal(Saved(Enumerable.Range(297, 3).Select(i => $"s{i}")), recent.Save(3));
         Assert.Equal(Saved(Enumerable.Range(44, 256).Select(i => $"s{i}")), recent.Save(1_000));
-        Assert.Equal(Saved(["s298", "s299", "next"]), recent.Save(2, also: RecentSignalIds.Fingerprint("next")));
+        Assert.Equal(Saved(["s298", "s299", "next"]), recent.Save(2, also: SignalIds.Fingerprint("next")));
         Assert.False(recent.Contains("s43"));
         Assert.True(recent.Contains("s44"));
     }
@@ -79,18 +79,18 @@ public sealed class RecentSignalIdsTests
     public void Fingerprints_are_the_same_in_every_process()
     {
         // Stored with agent state and read by another process (or version): XxHash128, seed 0, of the id's UTF-16 code units.
-        Assert.Equal(RecentSignalIds.Fingerprint("0123456789abcdef0123456789abcdef"), RecentSignalIds.Fingerprint(new string("0123456789abcdef0123456789abcdef")));
+        Assert.Equal(SignalIds.Fingerprint("0123456789abcdef0123456789abcdef"), SignalIds.Fingerprint(new string("0123456789abcdef0123456789abcdef")));
         // The expected value is XXH3-128's canonical form from an independent implementation (npm hash-wasm's xxhash128).
         Assert.Equal(
             "68fc03baf878ea15aa501057dc43f906",
-            RecentSignalIds.Fingerprint("ticket-1").ToString("x32", System.Globalization.CultureInfo.InvariantCulture));
+            SignalIds.Fingerprint("ticket-1").ToString("x32", System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static byte[] Saved(IEnumerable<string> ids) =>
         [.. ids.SelectMany(id =>
         {
             var bytes = new byte[16];
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt128LittleEndian(bytes, RecentSignalIds.Fingerprint(id));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt128LittleEndian(bytes, SignalIds.Fingerprint(id));
             return bytes;
         })];
 
