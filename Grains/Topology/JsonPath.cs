@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace Agents.Topology;
@@ -15,7 +13,7 @@ namespace Agents.Topology;
  */
 
 /// <summary>A path to one value inside a JSON document; see the subset at the top of this file.</summary>
-public sealed class JsonPath
+public sealed partial class JsonPath
 {
     private readonly Step[] _steps;
 
@@ -128,122 +126,20 @@ public sealed class JsonPath
     /// Reads the value at this path straight from JSON text, without building a document: a
     /// scalar's text (a string unescaped, a number or boolean as written) and the kind of whatever
     /// is there. The whole text is still checked, so malformed JSON is <see cref="PathRead.NotJson"/>
-    /// wherever the fault is. Where an object repeats a member name, the first one counts.
+    /// wherever the fault is, with <paramref name="error"/> naming it and its character position.
+    /// Where an object repeats a member name, the first one counts. See JsonPath.Scan.cs.
     /// </summary>
     public PathRead Read(string json, out JsonValueKind kind, out string? text, out string? error)
     {
-        kind = JsonValueKind.Undefined;
-        text = null;
-        error = null;
-        var maxBytes = Encoding.UTF8.GetMaxByteCount(json.Length);
-        byte[]? rented = null;
-        // Sized to the text: a stack buffer is cleared on every call, and data is mostly a few dozen characters.
-        var buffer = maxBytes <= 1024 ? stackalloc byte[maxBytes] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
-        try
+        var scan = new Scan(json, _steps);
+        if (!scan.Run())
         {
-            var reader = new Utf8JsonReader(buffer[..Encoding.UTF8.GetBytes(json, buffer)]);
-            if (!reader.Read())
-            {
-                error = "it is empty";
-                return PathRead.NotJson;
-            }
-
-            var found = Walk(ref reader);
-            if (found)
-            {
-                (kind, text) = reader.TokenType switch
-                {
-                    JsonTokenType.String => (JsonValueKind.String, reader.GetString()),
-                    JsonTokenType.Number => (JsonValueKind.Number, Encoding.UTF8.GetString(reader.ValueSpan)),
-                    JsonTokenType.True => (JsonValueKind.True, "true"),
-                    JsonTokenType.False => (JsonValueKind.False, "false"),
-                    JsonTokenType.Null => (JsonValueKind.Null, null),
-                    JsonTokenType.StartObject => (JsonValueKind.Object, null),
-                    _ => (JsonValueKind.Array, (string?)null),
-                };
-            }
-
-            while (reader.Read())
-            {
-                // The rest is read only to be checked.
-            }
-
-            return found ? PathRead.Found : PathRead.Missing;
-        }
-        catch (JsonException ex)
-        {
-            kind = JsonValueKind.Undefined;
-            text = null;
-            error = ex.Message;
+            (kind, text, error) = (JsonValueKind.Undefined, null, scan.Error);
             return PathRead.NotJson;
         }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
 
-    /// <summary>Moves <paramref name="reader"/> (on the root's first token) to the first token of the value at this path; false when there is none.</summary>
-    private bool Walk(ref Utf8JsonReader reader)
-    {
-        foreach (var step in _steps)
-        {
-            if (step.Name is { } name)
-            {
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    return false;
-                }
-
-                var found = false;
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    var match = reader.ValueTextEquals(name);
-                    reader.Read();
-                    if (match)
-                    {
-                        found = true;
-                        break;
-                    }
-
-                    reader.Skip();
-                }
-
-                if (!found)
-                {
-                    return false;
-                }
-            }
-            else
-            {
-                if (reader.TokenType != JsonTokenType.StartArray)
-                {
-                    return false;
-                }
-
-                var found = false;
-                for (var i = 0; reader.Read() && reader.TokenType != JsonTokenType.EndArray; i++)
-                {
-                    if (i == step.Index)
-                    {
-                        found = true;
-                        break;
-                    }
-
-                    reader.Skip();
-                }
-
-                if (!found)
-                {
-                    return false;
-                }
-            }
-        }
-
-        return true;
+        (kind, text, error) = (scan.Kind, scan.Text, null);
+        return scan.Found ? PathRead.Found : PathRead.Missing;
     }
 
     public override string ToString() => Text;
