@@ -10,19 +10,24 @@ internal static class SignalBatches
     /// <paramref name="maxCount"/>, and no more than <paramref name="maxBytes"/> by the signals' own
     /// estimate (<see cref="IStreamItemSize"/>) — except that a message always carries one signal.
     /// </summary>
-    public static int Fit(IEnumerable<Signal> signals, int maxCount, long maxBytes) => Fit(signals.GetEnumerator(), maxCount, maxBytes);
+    public static int Fit(IEnumerable<Signal> signals, int maxCount, long maxBytes) =>
+        Fit<IEnumerator<Signal>, Signal>(signals.GetEnumerator(), maxCount, maxBytes);
 
-    /// <summary>As <see cref="Fit(IEnumerable{Signal}, int, long)"/>, over an enumerator (a collection's struct enumerator is not boxed).</summary>
-    public static int Fit<TEnumerator>(TEnumerator signals, int maxCount, long maxBytes)
-        where TEnumerator : IEnumerator<Signal>
+    /// <summary>
+    /// As <see cref="Fit(IEnumerable{Signal}, int, long)"/>, over any sized items (a collection's struct enumerator is not
+    /// boxed, and a struct item's size is read without boxing it).
+    /// </summary>
+    public static int Fit<TEnumerator, TItem>(TEnumerator items, int maxCount, long maxBytes)
+        where TEnumerator : IEnumerator<TItem>
+        where TItem : IStreamItemSize
     {
-        using (signals)
+        using (items)
         {
             var count = 0;
             long bytes = 0;
-            while (count < maxCount && signals.MoveNext())
+            while (count < maxCount && items.MoveNext())
             {
-                bytes += ((IStreamItemSize)signals.Current).ApproximateSize;
+                bytes += items.Current.ApproximateSize;
                 if (count > 0 && bytes > maxBytes)
                 {
                     break;

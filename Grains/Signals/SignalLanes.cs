@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Agents.Agents;
+using Agents.Streams;
 
 namespace Agents.Signals;
 
@@ -97,7 +98,7 @@ internal sealed class SignalLanes
             }
         }
 
-        _staged[_stagedCount++] = new Staged(agentType, key, signal);
+        _staged[_stagedCount++] = new Staged(agentType, key, new WaitingSignal(signal)); // sized here, where the signal is in cache
         _roomLeft--;
         if (_stagedCount == StageSize)
         {
@@ -114,7 +115,7 @@ internal sealed class SignalLanes
         {
             for (var i = 0; i < _stagedCount; i++)
             {
-                var (agentType, key, signal) = _staged[i];
+                var (agentType, key, waiting) = _staged[i];
                 if (!ReferenceEquals(agentType, _lastType) || _lastTypeLanes is null)
                 {
                     if (!_byType.TryGetValue(agentType, out _lastTypeLanes))
@@ -132,7 +133,7 @@ internal sealed class SignalLanes
                     _lanes++;
                 }
 
-                lane.Waiting.Enqueue(signal);
+                lane.Waiting.Enqueue(waiting);
                 if (!lane.Busy)
                 {
                     lane.Busy = true;
@@ -206,7 +207,8 @@ internal sealed class SignalLanes
     }
 
     /// <summary>How many of the waiting signals the next delivery takes: at most MaxBatch, and MaxBatchBytes past the first.</summary>
-    internal static int BatchCount(Queue<Signal> waiting) => SignalBatches.Fit(waiting.GetEnumerator(), MaxBatch, MaxBatchBytes);
+    internal static int BatchCount(Queue<WaitingSignal> waiting) =>
+        SignalBatches.Fit<Queue<WaitingSignal>.Enumerator, WaitingSignal>(waiting.GetEnumerator(), MaxBatch, MaxBatchBytes);
 
     /// <summary>Counts <paramref name="delivered"/> signals out of the lanes and takes the lane's next batch, or marks the lane idle when nothing waits.</summary>
     private Signal[]? NextBatch(Lane lane, int delivered)
@@ -239,7 +241,7 @@ internal sealed class SignalLanes
                 batch = new Signal[count];
                 for (var i = 0; i < count; i++)
                 {
-                    batch[i] = lane.Waiting.Dequeue();
+                    batch[i] = lane.Waiting.Dequeue().Signal;
                 }
             }
         }
@@ -268,7 +270,18 @@ internal sealed class SignalLanes
         _lastType = null; // its table may have been emptied, not removed; recomputed on the next flush either way
     }
 
-    private readonly record struct Staged(string AgentType, string Key, Signal Signal);
+    private readonly record struct Staged(string AgentType, string Key, WaitingSignal Waiting);
+
+    /// <summary>
+    /// A signal in a lane, with its size estimate read when it was staged (the dispatcher's turn had the signal in cache):
+    /// cutting a delivery to size then reads the lane's queue alone, not every signal again, under the lock.
+    /// </summary>
+    internal readonly struct WaitingSignal(Signal signal) : IStreamItemSize
+    {
+        public Signal Signal { get; } = signal;
+
+        public int ApproximateSize { get; } = ((IStreamItemSize)signal).ApproximateSize;
+    }
 
     /// <summary>One agent's delivery in flight and the signals waiting behind it.</summary>
     private sealed class Lane
@@ -289,7 +302,7 @@ internal sealed class SignalLanes
         public AgentId Agent { get; }
 
         /// <summary>Signals waiting behind the delivery in flight; under the owner's lock.</summary>
-        public Queue<Signal> Waiting { get; } = new();
+        public Queue<WaitingSignal> Waiting { get; } = new();
 
         /// <summary>Whether the lane's delivery loop runs (a delivery in flight or about to start); under the owner's lock.</summary>
         public bool Busy { get; set; }

@@ -9,8 +9,8 @@ public sealed class DispatcherBatchTests
     [Fact]
     public void Small_signals_go_up_to_the_count_limit()
     {
-        var waiting = new Queue<Signal>(Enumerable.Range(0, 1_000).Select(i => Signal.Create("t.small", $"{{\"i\":{i}}}", "/tests")));
-        Assert.Equal(SignalLanes.MaxBatch, SignalLanes.BatchCount(waiting));
+        var waiting = Enumerable.Range(0, 1_000).Select(i => Signal.Create("t.small", $"{{\"i\":{i}}}", "/tests")).ToArray();
+        Assert.Equal(SignalLanes.MaxBatch, BatchCount(waiting));
     }
 
     [Fact]
@@ -18,15 +18,18 @@ public sealed class DispatcherBatchTests
     {
         // ~300,000 characters of data: ~900 KB by the 3-bytes-per-character estimate, so one fits the 1 MiB budget and two do not.
         var big = Signal.Create("t.big", $"\"{new string('x', 300_000)}\"", "/tests");
-        Assert.Equal(1, SignalLanes.BatchCount(new Queue<Signal>([big, big, big])));
+        Assert.Equal(1, BatchCount(big, big, big));
 
         var small = Signal.Create("t.big", "1", "/tests");
-        Assert.Equal(3, SignalLanes.BatchCount(new Queue<Signal>([small, small, big, big])));
+        Assert.Equal(3, BatchCount(small, small, big, big));
 
         var huge = Signal.Create("t.big", $"\"{new string('x', 2_000_000)}\"", "/tests");
-        Assert.Equal(1, SignalLanes.BatchCount(new Queue<Signal>([huge, small])));
-        Assert.Equal(0, SignalLanes.BatchCount(new Queue<Signal>()));
+        Assert.Equal(1, BatchCount(huge, small));
+        Assert.Equal(0, BatchCount());
     }
+
+    private static int BatchCount(params Signal[] waiting) =>
+        SignalLanes.BatchCount(new Queue<SignalLanes.WaitingSignal>(waiting.Select(signal => new SignalLanes.WaitingSignal(signal))));
 
     [Fact]
     public void A_batch_goes_to_other_silos_feeds_in_messages_that_fit_and_in_order()
