@@ -32,7 +32,11 @@ internal sealed class StreamItemEvent<T>(T item, long sequence) : StreamEvent(se
 
     public override bool IsItem => true;
 
-    public override int ApproximateSize => item is IStreamItemSize sized ? sized.ApproximateSize : 0;
+    /// <summary>
+    /// Read when the item is enqueued, where its producer has it in cache: the pump cuts deliveries by size long after,
+    /// and reading every item again then would only fetch it for the subscriber to fetch once more.
+    /// </summary>
+    public override int ApproximateSize { get; } = item is IStreamItemSize sized ? sized.ApproximateSize : 0;
 
     public override Task DeliverTo(object observer, StreamId streamId) => observer is IAsyncObserver<T> typed
         ? typed.OnNextAsync(item, Token)
