@@ -84,9 +84,18 @@ public sealed class TopicPattern : IEquatable<TopicPattern>
         return topic;
     }
 
+    private static string? _lastValid; // read and written whole: whichever thread wrote it last, it is a valid topic
+
     /// <summary>Whether <paramref name="topic"/> is a valid concrete topic; <paramref name="error"/> says why not.</summary>
     public static bool IsValidTopic(string? topic, out string error)
     {
+        if (ReferenceEquals(topic, _lastValid))
+        {
+            // The topic most recently found valid, the very same string (strings do not change): a publisher's usual case.
+            error = "";
+            return true;
+        }
+
         if (string.IsNullOrWhiteSpace(topic))
         {
             error = "a topic may not be empty";
@@ -96,6 +105,7 @@ public sealed class TopicPattern : IEquatable<TopicPattern>
         if (IsWellFormed(topic))
         {
             // The common case, checked without allocating; only a bad topic is split to say what is wrong.
+            _lastValid = topic;
             error = "";
             return true;
         }

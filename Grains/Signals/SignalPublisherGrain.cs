@@ -12,7 +12,7 @@ public sealed class SignalPublisherGrain(IOptions<AgentServiceOptions> options) 
 {
     public Task Publish(Signal signal)
     {
-        signal = Checked(signal, 0, 1);
+        signal = Checked(signal, 0, 1, Activity.Current?.Id);
         return Stream(signal.Topic).OnNextAsync(signal);
     }
 
@@ -27,13 +27,14 @@ public sealed class SignalPublisherGrain(IOptions<AgentServiceOptions> options) 
         // The argument is this call's own copy (grain calls copy arrays), so checked signals replace it in place.
         var sameTopic = true;
         string? lastTopic = null;
+        var traceParent = Activity.Current?.Id; // the caller's, the same for the whole batch
         for (var i = 0; i < signals.Length; i++)
         {
             // A batch is mostly one topic: a topic equal to the last one checked is not checked again.
             var signal = signals[i];
             signals[i] = signal is not null && string.Equals(signal.Topic, lastTopic, StringComparison.Ordinal)
-                ? Checked(signal, i, signals.Length, topicChecked: true)
-                : Checked(signal, i, signals.Length);
+                ? Checked(signal, i, signals.Length, traceParent, topicChecked: true)
+                : Checked(signal, i, signals.Length, traceParent);
             lastTopic = signals[i].Topic;
             sameTopic &= string.Equals(lastTopic, signals[0].Topic, StringComparison.Ordinal);
         }
@@ -55,7 +56,7 @@ public sealed class SignalPublisherGrain(IOptions<AgentServiceOptions> options) 
         GetStreamProvider(options.Value.StreamProvider).GetStream<Signal>(SignalStreams.For(topic));
 
     /// <summary>The signal as it goes on the stream (with the caller's trace context); throws naming what is wrong with it.</summary>
-    private static Signal Checked(Signal? signal, int index, int count, bool topicChecked = false)
+    private static Signal Checked(Signal? signal, int index, int count, string? traceParent, bool topicChecked = false)
     {
         if (signal is null)
         {
@@ -75,7 +76,7 @@ public sealed class SignalPublisherGrain(IOptions<AgentServiceOptions> options) 
         }
 
         // A copy only when there is a trace context to record.
-        var ready = signal.TraceParent is null && Activity.Current?.Id is { } traceParent ? signal with { TraceParent = traceParent } : signal;
+        var ready = signal.TraceParent is null && traceParent is not null ? signal with { TraceParent = traceParent } : signal;
 
         // Computed here, where the signal's strings are still in cache, rather than by each later stage (SignalDerived.cs).
         ready.Derive();
