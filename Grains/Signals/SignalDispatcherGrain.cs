@@ -31,10 +31,15 @@ namespace Agents.Signals;
  *    routing (see Feed/SignalFeed.cs).
  */
 
-/// <summary>Counters of one topic's dispatcher.</summary>
+/// <summary>Counters of one topic's dispatcher; Lanes is how many agents it keeps a lane for (busy, or idle and not yet swept).</summary>
 [GenerateSerializer]
 [Immutable]
-public sealed record TopicStats([property: Id(0)] string Topic, [property: Id(1)] long Signals, [property: Id(2)] long Deliveries, [property: Id(3)] long Unroutable);
+public sealed record TopicStats(
+    [property: Id(0)] string Topic,
+    [property: Id(1)] long Signals,
+    [property: Id(2)] long Deliveries,
+    [property: Id(3)] long Unroutable,
+    [property: Id(4)] int Lanes);
 
 /// <summary>The dispatcher of one topic (grain key = the topic).</summary>
 public interface ISignalDispatcherGrain : IGrainWithStringKey
@@ -89,7 +94,7 @@ public sealed partial class SignalDispatcherGrain(
         }
     }
 
-    public Task<TopicStats> Stats() => Task.FromResult(new TopicStats(this.GetPrimaryKeyString(), _signals, _deliveries, _unroutable));
+    public Task<TopicStats> Stats() => Task.FromResult(new TopicStats(this.GetPrimaryKeyString(), _signals, _deliveries, _unroutable, _lanes?.Count ?? 0));
 
     private async Task DispatchAsync(IReadOnlyList<Signal> signals)
     {

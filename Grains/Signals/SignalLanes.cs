@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Agents.Agents;
 using Agents.Streams;
@@ -29,11 +30,15 @@ namespace Agents.Signals;
  *    last sweep left), so a topic keyed by millions of values keeps at most about that many idle.
  *  - Starting a lane's delivery is a grain call; the lanes a turn opened are started on the thread
  *    pool, not on the dispatcher's turn, whose throughput bounds the topic's.
- *  - Lane state is touched by the dispatcher's turn and by delivery completions (on pool threads),
- *    so it is read and written under _lock; no call is made while holding it. The turn stages its
- *    signals and takes the lock once per StageSize of them (a lock per signal contended with the
- *    completions); staged signals are flushed into their lanes before lanes start and before any
- *    wait, so staging never delays a delivery past the turn that staged it.
+ *  - The lane table (which lanes exist) belongs to the dispatcher's turn: lookups, new lanes and
+ *    sweeps all happen on it, so it takes no lock. A lane's queue and busy flag, and the count of
+ *    signals in lanes, are shared with delivery completions (on pool threads) and are read and
+ *    written under _lock; no call is made while holding it, and nothing is looked up: the turn
+ *    finds each signal's lane as it stages it and takes the lock once per StageSize of them, for
+ *    the appends alone (a lock per signal, or lookups of cold table entries under it, kept the
+ *    completions spinning). Staged signals are flushed into their lanes before lanes start, before
+ *    any wait and before a sweep, so staging never delays a delivery past the turn that staged it
+ *    and a sweep never removes a lane with signals staged for it.
  */
 
 /// <summary>The lanes of one dispatcher; see the invariants at the top of this file.</summary>
@@ -65,11 +70,11 @@ internal sealed class SignalLanes
     private readonly Staged[] _staged = new Staged[StageSize]; // turn only
     private int _stagedCount; // turn only
     private int _roomLeft; // how many more may be staged before the lanes are full, as of the last flush (turn only)
-    private string? _lastType; // the agent type whose lanes _lastTypeLanes are (turn only, under _lock)
-    private Dictionary<string, Lane>? _lastTypeLanes;
+    private string? _lastType; // the agent type whose lanes _lastTypeLanes are (turn only)
+    private Dictionary<string, Lane>? _lastTypeLanes; // turn only
     private List<Lane>? _opened; // lanes made busy by the dispatcher's current turn, not yet started (turn only)
-    private int _lanes; // under _lock
-    private int _sweepAt = MaxIdleLanes; // under _lock
+    private int _lanes; // turn only
+    private int _sweepAt = MaxIdleLanes; // turn only
     private int _inLanes; // signals in flight or waiting, under _lock
     private TaskCompletionSource? _room; // set when the dispatcher waits for _inLanes to drop, under _lock
     private TaskCompletionSource? _drained; // set when a deactivation waits for _inLanes to reach 0, under _lock
@@ -81,6 +86,9 @@ internal sealed class SignalLanes
         _maxInFlight = maxInFlight;
         _deliveryFailed = deliveryFailed;
     }
+
+    /// <summary>How many lanes there are, busy or idle (not yet swept); on the turn.</summary>
+    public int Count => _lanes;
 
     /// <summary>
     /// Stages <paramref name="signal"/> for the lane of agent (<paramref name="agentType"/>, <paramref name="key"/>); on the
@@ -98,7 +106,8 @@ internal sealed class SignalLanes
             }
         }
 
-        _staged[_stagedCount++] = new Staged(agentType, key, new WaitingSignal(signal)); // sized here, where the signal is in cache
+        // The lane is found, and the signal sized, here, outside the lock: the lock covers only the appends.
+        _staged[_stagedCount++] = new Staged(LaneOf(agentType, key), new WaitingSignal(signal));
         _roomLeft--;
         if (_stagedCount == StageSize)
         {
@@ -115,24 +124,7 @@ internal sealed class SignalLanes
         {
             for (var i = 0; i < _stagedCount; i++)
             {
-                var (agentType, key, waiting) = _staged[i];
-                if (!ReferenceEquals(agentType, _lastType) || _lastTypeLanes is null)
-                {
-                    if (!_byType.TryGetValue(agentType, out _lastTypeLanes))
-                    {
-                        _byType.Add(agentType, _lastTypeLanes = new Dictionary<string, Lane>(StringComparer.Ordinal));
-                    }
-
-                    _lastType = agentType;
-                }
-
-                if (!_lastTypeLanes.TryGetValue(key, out var lane))
-                {
-                    lane = new Lane(this, new AgentId(agentType, key));
-                    _lastTypeLanes.Add(key, lane);
-                    _lanes++;
-                }
-
+                var (lane, waiting) = _staged[i];
                 lane.Waiting.Enqueue(waiting);
                 if (!lane.Busy)
                 {
@@ -147,6 +139,29 @@ internal sealed class SignalLanes
 
         Array.Clear(_staged, 0, _stagedCount);
         _stagedCount = 0;
+    }
+
+    /// <summary>The lane of agent (<paramref name="agentType"/>, <paramref name="key"/>), made if there is none; on the turn, which alone owns the table.</summary>
+    private Lane LaneOf(string agentType, string key)
+    {
+        if (!ReferenceEquals(agentType, _lastType) || _lastTypeLanes is null)
+        {
+            if (!_byType.TryGetValue(agentType, out _lastTypeLanes))
+            {
+                _byType.Add(agentType, _lastTypeLanes = new Dictionary<string, Lane>(StringComparer.Ordinal));
+            }
+
+            _lastType = agentType;
+        }
+
+        if (!_lastTypeLanes.TryGetValue(key, out var lane))
+        {
+            lane = new Lane(this, new AgentId(agentType, key));
+            _lastTypeLanes.Add(key, lane);
+            _lanes++;
+        }
+
+        return lane;
     }
 
     /// <summary>Starts the lanes this turn opened (on the thread pool); then sweeps idle lanes if there are too many. On the dispatcher's turn.</summary>
@@ -165,9 +180,9 @@ internal sealed class SignalLanes
             }, opened, preferLocal: false);
         }
 
-        lock (_lock)
+        if (_lanes >= _sweepAt)
         {
-            if (_lanes >= _sweepAt)
+            lock (_lock)
             {
                 Sweep();
             }
@@ -251,9 +266,10 @@ internal sealed class SignalLanes
         return batch;
     }
 
-    /// <summary>Removes the idle lanes; under _lock.</summary>
+    /// <summary>Removes the idle lanes; on the turn, with nothing staged (a staged lane is not busy yet), under _lock (Busy is shared).</summary>
     private void Sweep()
     {
+        Debug.Assert(_stagedCount == 0, "a sweep with signals staged could remove their lanes");
         foreach (var lanes in _byType.Values)
         {
             foreach (var (key, lane) in lanes)
@@ -270,7 +286,7 @@ internal sealed class SignalLanes
         _lastType = null; // its table may have been emptied, not removed; recomputed on the next flush either way
     }
 
-    private readonly record struct Staged(string AgentType, string Key, WaitingSignal Waiting);
+    private readonly record struct Staged(Lane Lane, WaitingSignal Waiting);
 
     /// <summary>
     /// A signal in a lane, with its size estimate read when it was staged (the dispatcher's turn had the signal in cache):
