@@ -119,7 +119,7 @@ public sealed partial class SignalDispatcherGrain(
                 {
                     var route = matching[r];
                     var key = route.Key.KeyOf(signal, out var error);
-                    if (key is null)
+                    if (key.IsNone)
                     {
                         _unroutable++;
                         lanes.StartOpened();

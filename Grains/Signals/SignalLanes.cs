@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Agents.Agents;
 using Agents.Streams;
+using Agents.Topology;
 
 namespace Agents.Signals;
 
@@ -71,7 +72,7 @@ internal sealed class SignalLanes
     private int _stagedCount; // turn only
     private int _roomLeft; // how many more may be staged before the lanes are full, as of the last flush (turn only)
     private string? _lastType; // the agent type whose lanes _lastTypeLanes are (turn only)
-    private Dictionary<string, Lane>? _lastTypeLanes; // turn only
+    private Dictionary<string, Lane>.AlternateLookup<ReadOnlySpan<char>> _lastTypeLanes; // turn only
     private List<Lane>? _opened; // lanes made busy by the dispatcher's current turn, not yet started (turn only)
     private int _lanes; // turn only
     private int _sweepAt = MaxIdleLanes; // turn only
@@ -95,7 +96,7 @@ internal sealed class SignalLanes
     /// dispatcher's turn. Staged signals go into their lanes together, under one lock (every StageSize signals, and before
     /// lanes start or the dispatcher waits). False when the lanes are full: wait for <see cref="WaitForRoom"/> and stage again.
     /// </summary>
-    public bool TryStage(string agentType, string key, Signal signal)
+    public bool TryStage(string agentType, RouteKey key, Signal signal)
     {
         if (_roomLeft == 0)
         {
@@ -142,22 +143,25 @@ internal sealed class SignalLanes
     }
 
     /// <summary>The lane of agent (<paramref name="agentType"/>, <paramref name="key"/>), made if there is none; on the turn, which alone owns the table.</summary>
-    private Lane LaneOf(string agentType, string key)
+    private Lane LaneOf(string agentType, RouteKey key)
     {
-        if (!ReferenceEquals(agentType, _lastType) || _lastTypeLanes is null)
+        if (!ReferenceEquals(agentType, _lastType))
         {
-            if (!_byType.TryGetValue(agentType, out _lastTypeLanes))
+            if (!_byType.TryGetValue(agentType, out var lanes))
             {
-                _byType.Add(agentType, _lastTypeLanes = new Dictionary<string, Lane>(StringComparer.Ordinal));
+                _byType.Add(agentType, lanes = new Dictionary<string, Lane>(StringComparer.Ordinal));
             }
 
+            _lastTypeLanes = lanes.GetAlternateLookup<ReadOnlySpan<char>>();
             _lastType = agentType;
         }
 
-        if (!_lastTypeLanes.TryGetValue(key, out var lane))
+        // Looked up by the key's characters: a key that is a slice of the signal's data becomes a string only for a new lane.
+        if (!_lastTypeLanes.TryGetValue(key.Span, out var lane))
         {
-            lane = new Lane(this, new AgentId(agentType, key));
-            _lastTypeLanes.Add(key, lane);
+            var text = key.ToString();
+            lane = new Lane(this, new AgentId(agentType, text));
+            _lastTypeLanes.Dictionary.Add(text, lane);
             _lanes++;
         }
 
@@ -283,7 +287,7 @@ internal sealed class SignalLanes
         }
 
         _sweepAt = Math.Max(MaxIdleLanes, _lanes * 2);
-        _lastType = null; // its table may have been emptied, not removed; recomputed on the next flush either way
+        _lastType = null; // looked up again on the next lookup (tables are emptied, not removed, so this is only tidiness)
     }
 
     private readonly record struct Staged(Lane Lane, WaitingSignal Waiting);

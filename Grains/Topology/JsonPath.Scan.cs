@@ -39,7 +39,11 @@ public sealed partial class JsonPath
 
         public bool Found;
         public JsonValueKind Kind;
+
+        /// <summary>The found scalar's text when it had to be made (decoded); otherwise it is the slice at TextStart.</summary>
         public string? Text;
+        public int TextStart;
+        public int TextLength;
         public string? Error;
 
         /// <summary>Checks the whole text and finds the value at the path; false (with <see cref="Error"/>) when it is not JSON.</summary>
@@ -83,7 +87,14 @@ public sealed partial class JsonPath
                     if (target)
                     {
                         var inner = _json[(start + 1)..(_pos - 1)];
-                        Take(true, JsonValueKind.String, NeedsDecoding(inner, escaped) ? Unescape(inner) : inner.ToString());
+                        if (NeedsDecoding(inner, escaped))
+                        {
+                            Take(true, JsonValueKind.String, Unescape(inner));
+                        }
+                        else
+                        {
+                            Take(true, JsonValueKind.String, start + 1, inner.Length);
+                        }
                     }
 
                     return true;
@@ -94,7 +105,7 @@ public sealed partial class JsonPath
                 case 'n':
                     return Literal("null") && Take(target, JsonValueKind.Null, null);
                 case '-' or (>= '0' and <= '9'):
-                    return Number() && Take(target, JsonValueKind.Number, target ? _json[start.._pos].ToString() : null);
+                    return Number() && Take(target, JsonValueKind.Number, start, _pos - start);
                 default:
                     return Fail("where a value should start");
             }
@@ -108,6 +119,19 @@ public sealed partial class JsonPath
                 Found = true;
                 Kind = kind;
                 Text = text;
+            }
+
+            return true;
+        }
+
+        /// <summary>Records the path's value, a slice of the text, when <paramref name="target"/>; always true.</summary>
+        private bool Take(bool target, JsonValueKind kind, int start, int length)
+        {
+            if (target)
+            {
+                Found = true;
+                Kind = kind;
+                (TextStart, TextLength) = (start, length);
             }
 
             return true;

@@ -131,14 +131,29 @@ public sealed partial class JsonPath
     /// </summary>
     public PathRead Read(string json, out JsonValueKind kind, out string? text, out string? error)
     {
+        var read = ReadKey(json, out kind, out var key, out error);
+        text = key.IsNone ? null : key.ToString();
+        return read;
+    }
+
+    /// <summary>
+    /// As <see cref="Read"/>, with a scalar's text as a <see cref="RouteKey"/>: a slice of <paramref name="json"/> where
+    /// the text is there as written (no escapes), so routing a signal by it allocates nothing.
+    /// </summary>
+    public PathRead ReadKey(string json, out JsonValueKind kind, out RouteKey text, out string? error)
+    {
         var scan = new Scan(json, _steps);
         if (!scan.Run())
         {
-            (kind, text, error) = (JsonValueKind.Undefined, null, scan.Error);
+            (kind, text, error) = (JsonValueKind.Undefined, default, scan.Error);
             return PathRead.NotJson;
         }
 
-        (kind, text, error) = (scan.Kind, scan.Text, null);
+        (kind, error) = (scan.Kind, null);
+        text = !scan.Found ? default
+            : scan.Text is { } made ? new RouteKey(made)
+            : scan.Kind is JsonValueKind.String or JsonValueKind.Number ? new RouteKey(json, scan.TextStart, scan.TextLength)
+            : default;
         return scan.Found ? PathRead.Found : PathRead.Missing;
     }
 

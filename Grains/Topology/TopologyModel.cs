@@ -33,16 +33,22 @@ public abstract record KeyRule
     /// <summary>The signal's subject (CloudEvents <c>subject</c>).</summary>
     public static KeyRule Subject { get; } = new SubjectKey();
 
-    /// <summary>The key for <paramref name="signal"/>, or null with <paramref name="error"/> saying why there is none.</summary>
-    public abstract string? KeyOf(Signal signal, out string? error);
+    /// <summary>The key for <paramref name="signal"/>, or none (<see cref="RouteKey.IsNone"/>) with <paramref name="error"/> saying why.</summary>
+    public abstract RouteKey KeyOf(Signal signal, out string? error);
 
     /// <summary>The key is the signal's subject.</summary>
     public sealed record SubjectKey : KeyRule
     {
-        public override string? KeyOf(Signal signal, out string? error)
+        public override RouteKey KeyOf(Signal signal, out string? error)
         {
-            error = string.IsNullOrEmpty(signal.Subject) ? $"signal {signal.Id} on {signal.Topic} has no subject, and the route keys agents by subject" : null;
-            return string.IsNullOrEmpty(signal.Subject) ? null : signal.Subject;
+            if (string.IsNullOrEmpty(signal.Subject))
+            {
+                error = $"signal {signal.Id} on {signal.Topic} has no subject, and the route keys agents by subject";
+                return default;
+            }
+
+            error = null;
+            return new RouteKey(signal.Subject);
         }
 
         public override string ToString() => "subject";
@@ -51,38 +57,38 @@ public abstract record KeyRule
     /// <summary>Every signal goes to the one agent with this key.</summary>
     public sealed record FixedKey(string Value) : KeyRule
     {
-        public override string? KeyOf(Signal signal, out string? error)
+        public override RouteKey KeyOf(Signal signal, out string? error)
         {
             error = null;
-            return Value;
+            return new RouteKey(Value);
         }
 
         public override string ToString() => $"fixed {Value}";
     }
 
-    /// <summary>The key is the string, number or boolean at <see cref="Path"/> in the signal's data.</summary>
+    /// <summary>The key is the string, number or boolean at <see cref="Path"/> in the signal's data (a slice of it, when written plainly).</summary>
     public sealed record JsonPathKey(JsonPath Path) : KeyRule
     {
-        public override string? KeyOf(Signal signal, out string? error)
+        public override RouteKey KeyOf(Signal signal, out string? error)
         {
-            switch (Path.Read(signal.Data, out var kind, out var text, out var notJson))
+            switch (Path.ReadKey(signal.Data, out var kind, out var key, out var notJson))
             {
                 case PathRead.NotJson:
                     error = $"signal {signal.Id} on {signal.Topic}: its data is not JSON ({notJson})";
-                    return null;
+                    return default;
                 case PathRead.Missing:
                     error = $"signal {signal.Id} on {signal.Topic} has nothing at {Path} in its data";
-                    return null;
+                    return default;
             }
 
-            if (kind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False && !string.IsNullOrEmpty(text))
+            if (kind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False && !key.IsNone && !key.IsEmpty)
             {
                 error = null;
-                return text;
+                return key;
             }
 
             error = $"signal {signal.Id} on {signal.Topic}: {Path} is {kind}, not a string, number or boolean";
-            return null;
+            return default;
         }
 
         public override string ToString() => $"json {Path}";

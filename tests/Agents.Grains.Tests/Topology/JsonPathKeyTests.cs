@@ -46,5 +46,5 @@ public sealed class JsonPathKeyTests
     }
 
     private static string? KeyOf(string path, string data, out string? error) =>
-        new KeyRule.JsonPathKey(JsonPath.Parse(path)).KeyOf(Signal.Create("t.k", data, "/tests"), out error);
+        new KeyRule.JsonPathKey(JsonPath.Parse(path)).KeyOf(Signal.Create("t.k", data, "/tests"), out error) is { IsNone: false } key ? key.ToString() : null;
 }
