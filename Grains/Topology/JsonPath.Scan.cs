@@ -139,17 +139,9 @@ public sealed partial class JsonPath
 
         private bool Object(int depth, int step, bool onPath)
         {
-            if (depth > MaxDepth)
+            if (!Open(depth, '}', out var empty) || empty)
             {
-                return Fail($"nests deeper than {MaxDepth} objects and arrays");
-            }
-
-            _pos++; // '{'
-            SkipWhitespace();
-            if (Peek() == '}')
-            {
-                _pos++;
-                return true;
+                return empty; // failed, or closed at once
             }
 
             var name = onPath ? _steps[step].Name : null;
@@ -187,35 +179,23 @@ public sealed partial class JsonPath
                     return false;
                 }
 
-                SkipWhitespace();
-                switch (Peek())
+                if (!Next('}', "a member", out var more))
                 {
-                    case ',':
-                        _pos++;
-                        SkipWhitespace();
-                        continue;
-                    case '}':
-                        _pos++;
-                        return true;
-                    default:
-                        return Fail("where ',' or '}' should follow a member");
+                    return false;
+                }
+
+                if (!more)
+                {
+                    return true;
                 }
             }
         }
 
         private bool Array(int depth, int step, bool onPath)
         {
-            if (depth > MaxDepth)
+            if (!Open(depth, ']', out var empty) || empty)
             {
-                return Fail($"nests deeper than {MaxDepth} objects and arrays");
-            }
-
-            _pos++; // '['
-            SkipWhitespace();
-            if (Peek() == ']')
-            {
-                _pos++;
-                return true;
+                return empty; // failed, or closed at once
             }
 
             var index = onPath && _steps[step].Name is null ? _steps[step].Index : -1;
@@ -231,20 +211,56 @@ public sealed partial class JsonPath
                     return false;
                 }
 
-                SkipWhitespace();
-                switch (Peek())
+                if (!Next(']', "an element", out var more))
                 {
-                    case ',':
-                        _pos++;
-                        SkipWhitespace();
-                        continue;
-                    case ']':
-                        _pos++;
-                        return true;
-                    default:
-                        return Fail("where ',' or ']' should follow an element");
+                    return false;
+                }
+
+                if (!more)
+                {
+                    return true;
                 }
             }
+        }
+
+        /// <summary>Steps into a container at its opening bracket; <paramref name="empty"/> when it closes at once (then past the close).</summary>
+        private bool Open(int depth, char close, out bool empty)
+        {
+            empty = false;
+            if (depth > MaxDepth)
+            {
+                return Fail($"nests deeper than {MaxDepth} objects and arrays");
+            }
+
+            _pos++;
+            SkipWhitespace();
+            if (Peek() == close)
+            {
+                _pos++;
+                empty = true;
+            }
+
+            return true;
+        }
+
+        /// <summary>After a member or element: past ',' and whitespace (<paramref name="more"/>), or past the closing bracket; false on anything else.</summary>
+        private bool Next(char close, string what, out bool more)
+        {
+            SkipWhitespace();
+            var next = Peek();
+            more = next == ',';
+            if (!more && next != close)
+            {
+                return Fail($"where ',' or '{close}' should follow {what}");
+            }
+
+            _pos++;
+            if (more)
+            {
+                SkipWhitespace();
+            }
+
+            return true;
         }
 
         /// <summary>Reads a string (at its opening quote) up to and past its closing quote, checking its escapes.</summary>
