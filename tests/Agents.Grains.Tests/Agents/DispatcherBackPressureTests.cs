@@ -40,7 +40,10 @@ public sealed class DispatcherBackPressureTests : IAsyncLifetime
         await publisher.PublishBatch([.. Enumerable.Range(1, 40).Select(i => Signal.Create("work.items", $"{{\"k\":\"{(i % 2 == 0 ? "a" : "b")}\",\"n\":{i}}}", "/tests"))]);
 
         // b is free, but a's signals fill the lanes: b gets only what was handed out before the limit.
-        await Task.Delay(500);
+        // The wait for b's first signal is bounded but not timed (a loaded CI box may take a while to get
+        // there); the pause after it gives a dispatcher that ignored the limit time to show it.
+        await Eventually.HoldsAsync(() => StuckAgent.Handled.Any(h => h.Key == "b"), "agent b handles a signal while a is stuck");
+        await Task.Delay(300);
         var handledByB = StuckAgent.Handled.Count(h => h.Key == "b");
         Assert.InRange(handledByB, 1, MaxInFlight - 1);
 
