@@ -130,8 +130,9 @@ internal static class AgentsCli
                     Markup.Escape(string.Join(", ", type.GetProperty("requests").EnumerateObject().Select(r => r.Name))));
             }
 
-            AnsiConsole.Write(silos);
-            AnsiConsole.Write(types);
+            var console = Terminal();
+            console.Write(silos);
+            console.Write(types);
         }));
         return command;
     }
@@ -161,6 +162,14 @@ internal static class AgentsCli
             return 0;
         }
     }
+
+    /// <summary>The console for tables: colours on a terminal, plain text when the output goes to a pipe or a file (or NO_COLOR is set).</summary>
+    private static IAnsiConsole Terminal() => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+        ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+        Out = new AnsiConsoleOutput(Console.Out),
+    });
 
     private static string Query(params (string Name, string? Value)[] parameters)
     {
