@@ -54,6 +54,7 @@ internal static class ApiHosting
             return Problems.Status(http.Response.StatusCode, ReasonPhrase(http.Response.StatusCode), detail, http).ExecuteAsync(http);
         });
 
+        app.UseApiKeyGate(app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.ApiKey);
         var api = app.MapGroup("/api");
         api.MapAgentEndpoints();
         api.MapSignalEndpoints();

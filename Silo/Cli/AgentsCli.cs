@@ -6,7 +6,8 @@ namespace Agents.Silo.Cli;
 
 /// <summary>
 /// The CLI verbs of the Agents binary, talking to a running silo's HTTP API (<c>--api</c>, else
-/// <c>AGENTS_API</c>, else http://127.0.0.1:5000): <c>send</c>, <c>ask</c>, <c>tail</c>, <c>status</c>.
+/// <c>AGENTS_API</c>, else http://127.0.0.1:5000), with its API key if it has one (<c>--api-key</c>, else
+/// <c>AGENTS_API_KEY</c>): <c>send</c>, <c>ask</c>, <c>tail</c>, <c>status</c>.
 /// Exit code 0 on success, 1 when the silo refused or could not be reached (the reason on stderr),
 /// 2 for a usage error.
 /// </summary>
@@ -32,15 +33,22 @@ internal static class AgentsCli
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTS_API") is { Length: > 0 } url ? url : "http://127.0.0.1:5000",
             Recursive = true,
         };
-        var root = new RootCommand("Agents: run a silo (no verb, or `run`), or talk to a running one.") { api };
-        root.Subcommands.Add(Send(api));
-        root.Subcommands.Add(Ask(api));
-        root.Subcommands.Add(Tail(api));
-        root.Subcommands.Add(Status(api));
+        var apiKey = new Option<string?>("--api-key")
+        {
+            Description = "The silo's API key, when it has one (default: AGENTS_API_KEY)",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("AGENTS_API_KEY") is { Length: > 0 } key ? key : null,
+            Recursive = true,
+        };
+        var root = new RootCommand("Agents: run a silo (no verb, or `run`), or talk to a running one.") { api, apiKey };
+        var target = new Target(api, apiKey);
+        root.Subcommands.Add(Send(target));
+        root.Subcommands.Add(Ask(target));
+        root.Subcommands.Add(Tail(target));
+        root.Subcommands.Add(Status(target));
         return await root.Parse(args).InvokeAsync();
     }
 
-    private static Command Send(Option<string> api)
+    private static Command Send(Target api)
     {
         var topic = new Argument<string>("topic") { Description = "The topic, e.g. tickets.new" };
         var json = new Argument<string>("json") { Description = "The signal's data as JSON" };
@@ -57,7 +65,7 @@ internal static class AgentsCli
         return command;
     }
 
-    private static Command Ask(Option<string> api)
+    private static Command Ask(Target api)
     {
         var type = new Argument<string>("type") { Description = "The agent type, e.g. triage" };
         var key = new Argument<string>("key") { Description = "The agent's key, e.g. a customer id" };
@@ -73,7 +81,7 @@ internal static class AgentsCli
         return command;
     }
 
-    private static Command Tail(Option<string> api)
+    private static Command Tail(Target api)
     {
         var pattern = new Argument<string>("topic") { Description = "A topic or pattern: tickets.*, alerts.#, # (everything)" };
         var count = new Option<int?>("--count", "-n") { Description = "Stop after this many signals" };
@@ -100,7 +108,7 @@ internal static class AgentsCli
         return command;
     }
 
-    private static Command Status(Option<string> api)
+    private static Command Status(Target api)
     {
         var command = new Command("status", "Show the cluster's silos and agent types");
         command.SetAction((parse, cancel) => Guarded(parse, api, async client =>
@@ -137,16 +145,16 @@ internal static class AgentsCli
         return command;
     }
 
-    private static async Task<int> Guarded(ParseResult parse, Option<string> api, Func<ApiClient, Task> run)
+    private static async Task<int> Guarded(ParseResult parse, Target api, Func<ApiClient, Task> run)
     {
-        var url = parse.GetValue(api)!;
+        var url = parse.GetValue(api.Url)!;
         if (!Uri.TryCreate(url.EndsWith('/') ? url : url + "/", UriKind.Absolute, out var baseAddress))
         {
             Console.Error.WriteLine($"agents: --api '{url}' is not a URL (e.g. http://127.0.0.1:5000).");
             return 2;
         }
 
-        using var client = new ApiClient(baseAddress);
+        using var client = new ApiClient(baseAddress, parse.GetValue(api.Key));
         try
         {
             await run(client);
@@ -189,4 +197,7 @@ internal static class AgentsCli
             return json;
         }
     }
+
+    /// <summary>Where the verbs send their requests: the API's URL and its key.</summary>
+    private sealed record Target(Option<string> Url, Option<string?> Key);
 }

@@ -6,11 +6,23 @@ using System.Text.Json;
 namespace Agents.Silo.Cli;
 
 /// <summary>The CLI's way to a running silo: its HTTP API. Failures become <see cref="CliException"/> with a message to print.</summary>
-internal sealed class ApiClient(Uri baseAddress) : IDisposable
+internal sealed class ApiClient : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http;
+    private readonly Uri _baseAddress;
 
-    public Uri BaseAddress => baseAddress;
+    /// <summary>A client of the API at <paramref name="baseAddress"/>, sending <paramref name="apiKey"/> as a bearer token when there is one.</summary>
+    public ApiClient(Uri baseAddress, string? apiKey)
+    {
+        _baseAddress = baseAddress;
+        _http = new HttpClient { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+    }
+
+    public Uri BaseAddress => _baseAddress;
 
     public Task<string> PostJsonAsync(string path, string json, CancellationToken cancellationToken) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") }, TimeSpan.FromSeconds(60), cancellationToken);
@@ -45,11 +57,11 @@ internal sealed class ApiClient(Uri baseAddress) : IDisposable
         }
         catch (HttpRequestException error)
         {
-            throw new CliException($"No silo answers at {baseAddress} ({error.Message}). Start one with `dotnet run --project Silo`, or point --api (or AGENTS_API) at one.");
+            throw new CliException($"No silo answers at {_baseAddress} ({error.Message}). Start one with `dotnet run --project Silo`, or point --api (or AGENTS_API) at one.");
         }
         catch (TaskCanceledException)
         {
-            throw new CliException($"The silo at {baseAddress} did not answer in time.");
+            throw new CliException($"The silo at {_baseAddress} did not answer in time.");
         }
     }
 
@@ -75,7 +87,8 @@ internal sealed class ApiClient(Uri baseAddress) : IDisposable
             // Not problem+json: show the body as it came.
         }
 
-        throw new CliException($"{(int)response.StatusCode} {(response.StatusCode == HttpStatusCode.NotFound ? "Not found" : response.ReasonPhrase)}: {detail}");
+        var hint = response.StatusCode == HttpStatusCode.Unauthorized ? " Pass it with --api-key or the AGENTS_API_KEY environment variable." : "";
+        throw new CliException($"{(int)response.StatusCode} {(response.StatusCode == HttpStatusCode.NotFound ? "Not found" : response.ReasonPhrase)}: {detail}{hint}");
     }
 
     public void Dispose() => _http.Dispose();

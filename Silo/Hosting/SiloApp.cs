@@ -54,10 +54,18 @@ internal static partial class SiloApp
         var urls = api.Enabled
             ? app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []
             : [];
+        if (api.Enabled && string.IsNullOrEmpty(api.ApiKey) && api.UrlsBeyondLoopback().ToArray() is { Length: > 0 } open)
+        {
+            LogOpenApi(logger, string.Join(", ", open));
+        }
+
         LogReady(logger, registry.TypeNames.Count, string.Join(", ", registry.TypeNames), registry.Topology.Routes.Count,
             urls.Count == 0 ? "off" : string.Join(", ", urls.Select(u => $"{u}/ (dashboard), {u}/api")));
     }
 
     [LoggerMessage(1, LogLevel.Information, "agents: silo ready with {Types} agent types ({Names}) and {Routes} routes; HTTP API: {Urls}")]
     private static partial void LogReady(ILogger logger, int types, string names, int routes, string urls);
+
+    [LoggerMessage(2, LogLevel.Warning, "agents: the HTTP API listens beyond this machine ({Urls}) with no API key: whoever reaches it can ask agents and publish signals. Set Agents:Api:ApiKey (e.g. the environment variable Agents__Api__ApiKey).")]
+    private static partial void LogOpenApi(ILogger logger, string urls);
 }

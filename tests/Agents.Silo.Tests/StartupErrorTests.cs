@@ -51,6 +51,15 @@ public sealed class StartupErrorTests : IDisposable
         Assert.Contains("azure-prod", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_api_key_too_short_to_be_a_secret_stops_the_silo_without_printing_it()
+    {
+        var output = await RunUntilExitAsync(new() { ["Agents:Api:ApiKey"] = "hunter2" });
+
+        Assert.Contains("Agents:Api:ApiKey must be at least 16 characters with no spaces (it was 7 characters)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", output, StringComparison.Ordinal);
+    }
+
     private static async Task<string> RunUntilExitAsync(Dictionary<string, string?> configuration)
     {
         configuration["Agents:Storage:Default:Provider"] = "Memory";

@@ -8,19 +8,10 @@ namespace Agents.Silo.Tests.Api;
 [Collection(SiloProcessCollection.Name)]
 public sealed class DashboardTests(SiloApiFixture fixture) : IClassFixture<SiloApiFixture>
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task The_dashboard_shows_the_silo_the_agent_types_and_signals_as_they_flow()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does).");
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+        await using var browser = await HeadlessChromium.LaunchAsync();
         var page = await browser.NewPageAsync();
         await page.GotoAsync(fixture.Silo.ApiUrl.ToString());
 
