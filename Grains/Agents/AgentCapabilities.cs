@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Agents.Agents;
 
 /*
- * The cluster's capability registry: for every agent type, its role, the topic patterns it handles
- * and the requests it answers (with descriptions).
+ * The cluster's capability registry: for every agent type, its role, the topic patterns it handles,
+ * the requests it answers (with descriptions) and the topology's routes to it.
  *
  * Invariants
  *  - Computed once, on first use, from the AgentTypeRegistry: each type's agent is created with
@@ -64,6 +64,9 @@ public sealed partial class AgentCapabilities
                 Role = registry.RoleOf(type),
                 Topics = [.. behavior.Topics],
                 Requests = behavior.Requests.ToDictionary(r => r.Key, r => r.Value ?? "", StringComparer.Ordinal),
+                Routes = [.. registry.Topology.Routes
+                    .Where(r => string.Equals(r.AgentType, type, StringComparison.Ordinal))
+                    .Select(r => new AgentRouteInfo { Topic = r.Topic.Text, Key = r.Key.ToString() })],
             });
         }
 

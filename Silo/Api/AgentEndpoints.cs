@@ -77,6 +77,7 @@ internal static class AgentEndpoints
                 role = c.Role,
                 active = counts.Active.GetValueOrDefault(c.Type),
                 topics = c.Topics,
+                routes = c.Routes.Select(r => new { topic = r.Topic, key = r.Key }),
                 requests = c.Requests,
             }),
             active = counts.Active.Values.Sum(),

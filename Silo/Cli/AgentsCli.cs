@@ -127,14 +127,14 @@ internal static class AgentsCli
                     silo.GetProperty("reminders").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            var types = new Table().Title("agent types").AddColumns("type", "role", "active", "handles", "answers");
+            var types = new Table().Title("agent types").AddColumns("type", "role", "active", "receives (routes)", "answers");
             foreach (var type in agents.RootElement.GetProperty("types").EnumerateArray())
             {
                 types.AddRow(
                     Markup.Escape(type.GetProperty("type").GetString()!),
                     Markup.Escape(type.GetProperty("role").GetString() ?? "code"),
                     type.GetProperty("active").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Markup.Escape(string.Join(", ", type.GetProperty("topics").EnumerateArray().Select(t => t.GetString()))),
+                    Markup.Escape(string.Join('\n', type.GetProperty("routes").EnumerateArray().Select(r => $"{r.GetProperty("topic").GetString()} (key: {r.GetProperty("key").GetString()})"))),
                     Markup.Escape(string.Join(", ", type.GetProperty("requests").EnumerateObject().Select(r => r.Name))));
             }
 
@@ -171,13 +171,26 @@ internal static class AgentsCli
         }
     }
 
-    /// <summary>The console for tables: colours on a terminal, plain text when the output goes to a pipe or a file (or NO_COLOR is set).</summary>
-    private static IAnsiConsole Terminal() => AnsiConsole.Create(new AnsiConsoleSettings
+    /// <summary>
+    /// The console for tables: colours on a terminal; plain text when the output goes to a pipe or a file (or NO_COLOR is set),
+    /// as wide as COLUMNS says or 200 columns, so a line is a row for grep rather than wrapped at 80.
+    /// </summary>
+    private static IAnsiConsole Terminal()
     {
-        Ansi = Console.IsOutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
-        ColorSystem = Console.IsOutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
-        Out = new AnsiConsoleOutput(Console.Out),
-    });
+        var redirected = Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Out = new AnsiConsoleOutput(Console.Out),
+        });
+        if (redirected)
+        {
+            console.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), out var columns) && columns > 0 ? columns : 200;
+        }
+
+        return console;
+    }
 
     private static string Query(params (string Name, string? Value)[] parameters)
     {

@@ -22,6 +22,19 @@ public sealed class AgentCapabilitiesTests : IAsyncLifetime
             settings: { window: { count: 2 }, emit: counts.done }
           recent:
             role: sink
+        routes:
+          - topic: orders.*
+            agent: orders
+            key: { json: $.order }
+          - topic: inbox.#
+            agent: desk
+            key: subject
+          - topic: tickets.all
+            agent: recent
+            key: { fixed: all }
+          - topic: orders.cancelled
+            agent: recent
+            key: { fixed: all }
         """;
 
     private readonly TestCluster _cluster = RoleCluster.Builder(Yaml, agents => agents.AddAgent<OrderDeskAgent>("orders"), codeTypes: ["orders"]).Build();
@@ -51,6 +64,12 @@ public sealed class AgentCapabilitiesTests : IAsyncLifetime
         Assert.Equal(["current", "summaries"], capabilities.Find("counts")!.Requests.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["recent"], capabilities.Find("recent")!.Requests.Keys);
         Assert.Null(capabilities.Find("nosuch"));
+
+        // The routes say what each type is given (a role's handlers match everything), in file order, with their key rules.
+        Assert.Equal([("orders.*", "json $.order")], orders.Routes.Select(r => (r.Topic, r.Key)));
+        Assert.Equal([("inbox.#", "subject")], capabilities.Find("desk")!.Routes.Select(r => (r.Topic, r.Key)));
+        Assert.Equal([("tickets.all", "fixed all"), ("orders.cancelled", "fixed all")], capabilities.Find("recent")!.Routes.Select(r => (r.Topic, r.Key)));
+        Assert.Empty(capabilities.Find("chat")!.Routes);
         Assert.Equal(activations, _cluster.ActivationCount);
     }
 
@@ -63,6 +82,8 @@ public sealed class AgentCapabilitiesTests : IAsyncLifetime
 
         Assert.Equal((chat.Type, chat.Role), (copy.Type, copy.Role));
         Assert.Equal(chat.Topics.ToArray(), copy.Topics.ToArray());
+        var recent = _cluster.Services.GetRequiredService<AgentCapabilities>().Find("recent")!;
+        Assert.Equal(recent.Routes, Serializer.Deserialize<AgentCapability>(Serializer.SerializeToArray(recent)).Routes);
         Assert.Equal(chat.Requests.OrderBy(r => r.Key, StringComparer.Ordinal), copy.Requests.OrderBy(r => r.Key, StringComparer.Ordinal));
     }
 }

@@ -57,7 +57,9 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
         var triage = agents.GetProperty("types").EnumerateArray().Single(t => t.GetProperty("type").GetString() == "triage");
         Assert.Equal(["triaged.*"], triage.GetProperty("topics").EnumerateArray().Select(t => t.GetString()));
         Assert.True(triage.GetProperty("requests").TryGetProperty("summary", out _));
-        Assert.Equal("router", agents.GetProperty("types").EnumerateArray().Single(t => t.GetProperty("type").GetString() == "intake").GetProperty("role").GetString());
+        var intake = agents.GetProperty("types").EnumerateArray().Single(t => t.GetProperty("type").GetString() == "intake");
+        Assert.Equal("router", intake.GetProperty("role").GetString());
+        Assert.Equal([("tickets.new", "json $.customer")], intake.GetProperty("routes").EnumerateArray().Select(r => (r.GetProperty("topic").GetString(), r.GetProperty("key").GetString())));
 
         var cluster = await Http.GetFromJsonAsync<JsonElement>("api/cluster");
         var silo = Assert.Single(cluster.GetProperty("silos").EnumerateArray());

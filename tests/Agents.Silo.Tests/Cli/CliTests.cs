@@ -67,7 +67,7 @@ public sealed class CliTests(SiloApiFixture fixture) : IClassFixture<SiloApiFixt
         Assert.Contains($"{self} *", status.Stdout, StringComparison.Ordinal); // * marks the silo that answered
         Assert.Contains("Active", status.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"triage\s*│\s*code", status.Stdout);
-        Assert.Matches(@"intake\s*│\s*router", status.Stdout);
+        Assert.Matches(@"intake\s*│\s*router\s*│\s*\d+\s*│\s*tickets\.new \(key: json \$\.customer\)", status.Stdout);
     }
 
     public static TheoryData<string[], int, string> Failures => new()
