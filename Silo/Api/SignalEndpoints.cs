@@ -13,6 +13,8 @@ namespace Agents.Silo.Api;
 /// </summary>
 internal static class SignalEndpoints
 {
+    /// <summary>How many bytes of SSE messages a follower's stream serialises before it writes them out.</summary>
+    private const int FlushBytes = 64 * 1024;
 
     public static void MapSignalEndpoints(this IEndpointRouteBuilder api)
     {
@@ -24,7 +26,10 @@ internal static class SignalEndpoints
     /// <summary>
     /// Publishes the body (JSON, may be empty) on <paramref name="topic"/>. The id and subject come
     /// from the query (<c>id</c>, <c>subject</c>) or the CloudEvents binary-mode headers
-    /// (<c>ce-id</c>, <c>ce-subject</c>, <c>ce-source</c>, <c>ce-correlationid</c>); 202 with the id.
+    /// (<c>ce-id</c>, <c>ce-subject</c>, <c>ce-source</c>, <c>ce-time</c>, <c>ce-correlationid</c>,
+    /// <c>ce-causationid</c>, percent-decoded; a <c>ce-type</c> must be the topic). A body sent as
+    /// <c>application/cloudevents+json</c> is a structured-mode CloudEvent (its <c>type</c>, if any,
+    /// must be the topic; query values win over its own). 202 with the id.
     /// </summary>
     private static async Task<IResult> PublishAsync(string topic, string? id, string? subject, HttpContext context, IClusterClient client)
     {
@@ -40,11 +45,55 @@ internal static class SignalEndpoints
         }
 
         var headers = context.Request.Headers;
-        var signal = Signal.Create(topic, data!, Header(headers, "ce-source") ?? "/api", subject ?? Header(headers, "ce-subject")) with
+        Signal signal;
+        var structured = IsStructuredCloudEvent(context.Request.ContentType);
+        if (structured)
         {
-            CorrelationId = Header(headers, "ce-correlationid"),
-        };
-        if ((id ?? Header(headers, "ce-id")) is { } givenId)
+            // Structured mode: the body is the whole CloudEvent; its type, when it has one, must be the topic.
+            var node = System.Text.Json.Nodes.JsonNode.Parse(data!);
+            if (node is System.Text.Json.Nodes.JsonObject envelope && !envelope.ContainsKey("type"))
+            {
+                envelope["type"] = topic;
+            }
+
+            var cloudEvent = JsonSerializer.SerializeToElement(node);
+            if (BatchEvent(cloudEvent, 0) is { } invalid)
+            {
+                return Problems.BadRequest(invalid.Replace("Event 0 of the batch", "The CloudEvent", StringComparison.Ordinal), context);
+            }
+
+            if (cloudEvent.GetProperty("type").GetString() is { } type && type != topic)
+            {
+                return Problems.BadRequest($"The CloudEvent's type '{type}' is not the topic it was posted to ('{topic}').", context);
+            }
+
+            signal = FromCloudEvent(cloudEvent);
+            signal = subject is null ? signal : signal with { Subject = subject };
+        }
+        else
+        {
+            if (Header(headers, "ce-type") is { } type && type != topic)
+            {
+                return Problems.BadRequest($"The ce-type header '{type}' is not the topic it was posted to ('{topic}').", context);
+            }
+
+            signal = Signal.Create(topic, data!, Header(headers, "ce-source") ?? "/api", subject ?? Header(headers, "ce-subject")) with
+            {
+                CorrelationId = Header(headers, "ce-correlationid"),
+                CausationId = Header(headers, "ce-causationid"),
+            };
+            if (Header(headers, "ce-time") is { } time)
+            {
+                if (!DateTimeOffset.TryParse(time, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var at))
+                {
+                    return Problems.BadRequest($"The ce-time header must be an RFC 3339 timestamp such as 2026-12-02T18:30:00Z (got '{time}').", context);
+                }
+
+                signal = signal with { Time = at };
+            }
+        }
+
+        if ((id ?? (structured ? null : Header(headers, "ce-id"))) is { } givenId)
         {
             if (!Signal.IsValidId(givenId))
             {
@@ -132,7 +181,7 @@ internal static class SignalEndpoints
             return $"{which}: {error}";
         }
 
-        foreach (var name in (ReadOnlySpan<string>)["id", "source", "subject", "correlationid"])
+        foreach (var name in (ReadOnlySpan<string>)["id", "source", "subject", "time", "correlationid", "causationid"])
         {
             if (cloudEvent.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.String)
             {
@@ -140,22 +189,39 @@ internal static class SignalEndpoints
             }
         }
 
+        if (cloudEvent.TryGetProperty("data_base64", out _))
+        {
+            return $"{which} has 'data_base64': a signal's data is JSON; send it as 'data'.";
+        }
+
+        if (cloudEvent.TryGetProperty("time", out var time) && !time.TryGetDateTimeOffset(out _))
+        {
+            return $"{which}: 'time' must be an RFC 3339 timestamp such as 2026-12-02T18:30:00Z (got '{time.GetString()}').";
+        }
+
         return cloudEvent.TryGetProperty("id", out var id) && !Signal.IsValidId(id.GetString())
             ? $"{which}: a signal id must be 1 to {Signal.MaxIdLength} characters without control characters (got {id.GetString()!.Length} characters)."
             : null;
     }
 
+    /// <summary>The signal of a CloudEvent that <see cref="BatchEvent"/> found valid: its data compacted to one line, its own time when it has one.</summary>
     private static Signal FromCloudEvent(JsonElement cloudEvent)
     {
         string? Text(string name) => cloudEvent.TryGetProperty(name, out var value) ? value.GetString() : null;
         var signal = Signal.Create(
             Text("type")!,
-            cloudEvent.TryGetProperty("data", out var data) ? data.GetRawText() : "null",
+            cloudEvent.TryGetProperty("data", out var data) ? JsonBody.Compact(data.GetRawText()) : "null",
             Text("source") ?? "/api",
             Text("subject")) with
         {
             CorrelationId = Text("correlationid"),
+            CausationId = Text("causationid"),
         };
+        if (cloudEvent.TryGetProperty("time", out var time) && time.TryGetDateTimeOffset(out var at))
+        {
+            signal = signal with { Time = at };
+        }
+
         return Text("id") is { } id ? signal with { Id = id } : signal;
     }
 
@@ -211,13 +277,24 @@ internal static class SignalEndpoints
                     await WriteAsync(body, $"event: dropped\ndata: {{\"dropped\":{dropped}}}\n\n", cancel);
                 }
 
+                // At most about FlushBytes are serialised before they go out, so a follower of a busy topic gets a steady
+                // stream (not one write when the publishers pause) and the buffer stays small.
                 while (reader.TryRead(out var signal))
                 {
                     WriteEvent(buffer, signal);
+                    if (buffer.WrittenCount >= FlushBytes)
+                    {
+                        await body.WriteAsync(buffer.WrittenMemory, cancel);
+                        buffer.ResetWrittenCount();
+                    }
                 }
 
                 await body.WriteAsync(buffer.WrittenMemory, cancel);
                 buffer.ResetWrittenCount();
+                if (buffer.Capacity > 4 * FlushBytes)
+                {
+                    buffer = new ArrayBufferWriter<byte>(1024); // one huge signal does not keep its buffer for the stream's life
+                }
             }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -226,17 +303,42 @@ internal static class SignalEndpoints
         }
     }
 
-    private static void WriteEvent(ArrayBufferWriter<byte> buffer, Signal signal)
+    /// <summary>
+    /// One SSE message: <c>id</c> and the CloudEvent as <c>data</c>. The CloudEvent is one line unless the signal's data has
+    /// line breaks (data the API takes is compacted, but code may publish any JSON): then each line is its own <c>data:</c>
+    /// field, which a client joins back with '\n', so the framing holds and the JSON parses.
+    /// </summary>
+    internal static void WriteEvent(ArrayBufferWriter<byte> buffer, Signal signal)
     {
         Append(buffer, "id: ");
         Append(buffer, signal.Id);
-        Append(buffer, "\ndata: ");
-        using (var writer = new Utf8JsonWriter(buffer))
+        Append(buffer, "\n");
+        if (signal.Data.AsSpan().IndexOfAny('\r', '\n') < 0)
+        {
+            Append(buffer, "data: ");
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                CloudEventJson.Write(writer, signal);
+            }
+
+            Append(buffer, "\n\n");
+            return;
+        }
+
+        var json = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(json))
         {
             CloudEventJson.Write(writer, signal);
         }
 
-        Append(buffer, "\n\n");
+        foreach (var line in System.Text.Encoding.UTF8.GetString(json.WrittenSpan).ReplaceLineEndings("\n").Split('\n'))
+        {
+            Append(buffer, "data: ");
+            Append(buffer, line);
+            Append(buffer, "\n");
+        }
+
+        Append(buffer, "\n");
     }
 
     private static void Append(ArrayBufferWriter<byte> buffer, string text)
@@ -248,6 +350,11 @@ internal static class SignalEndpoints
     private static async Task WriteAsync(System.IO.Pipelines.PipeWriter body, string text, CancellationToken cancel) =>
         await body.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancel);
 
+    /// <summary>A CloudEvents binary-mode header: its one value, percent-decoded as the HTTP binding encodes it; null when absent or empty.</summary>
     private static string? Header(IHeaderDictionary headers, string name) =>
-        headers.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value.ToString() : null;
+        headers.TryGetValue(name, out var value) && value.Count > 0 && !string.IsNullOrEmpty(value[^1]) ? Uri.UnescapeDataString(value[^1]!) : null;
+
+    /// <summary>Whether the body is a structured-mode CloudEvent (<c>application/cloudevents+json</c>), not the data alone.</summary>
+    private static bool IsStructuredCloudEvent(string? contentType) =>
+        contentType is not null && contentType.StartsWith("application/cloudevents+json", StringComparison.OrdinalIgnoreCase);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -174,10 +175,74 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
         { "POST", "api/signals", "[{\"type\": \"a.b\", \"id\": 7}]", HttpStatusCode.BadRequest, "Event 0 of the batch: 'id' must be a string" },
         { "POST", "api/signals", "[{\"type\": \"a.b\", \"id\": \"\"}]", HttpStatusCode.BadRequest, "Event 0 of the batch: a signal id must be 1 to 200 characters" },
         { "POST", "api/signals", "[1, 2", HttpStatusCode.BadRequest, "not valid JSON" },
+        { "POST", "api/signals", "[{\"type\": \"a.b\", \"data_base64\": \"AAE=\"}]", HttpStatusCode.BadRequest, "Event 0 of the batch has 'data_base64': a signal's data is JSON" },
+        { "POST", "api/signals", "[{\"type\": \"a.b\", \"time\": \"yesterday\"}]", HttpStatusCode.BadRequest, "Event 0 of the batch: 'time' must be an RFC 3339 timestamp" },
         { "GET", "api/dead-letters?max=-1", null, HttpStatusCode.BadRequest, "max must be 0 or more" },
         { "GET", "api/nothing-here", null, HttpStatusCode.NotFound, "Nothing is served at GET /api/nothing-here" },
         { "DELETE", "api/agents", null, HttpStatusCode.MethodNotAllowed, "DELETE is not allowed" },
     };
+
+    public static TheoryData<string, string, string, string> CloudEventErrorCases => new()
+    {
+        { "ce-type", "other.topic", "text/plain", "The ce-type header 'other.topic' is not the topic it was posted to ('ce.errors')" },
+        { "ce-time", "noon", "text/plain", "The ce-time header must be an RFC 3339 timestamp" },
+        { "content-type", "application/cloudevents+json", "{\"type\":\"else.where\"}", "The CloudEvent's type 'else.where' is not the topic it was posted to ('ce.errors')" },
+        { "content-type", "application/cloudevents+json", "{\"data_base64\":\"AAE=\"}", "The CloudEvent has 'data_base64'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(CloudEventErrorCases))]
+    public async Task A_cloudevent_that_disagrees_with_its_topic_or_carries_what_a_signal_cannot_is_refused(string header, string value, string bodyOrNone, string detail)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/signals/ce.errors");
+        request.Content = new StringContent(header == "content-type" ? bodyOrNone : "{}", Encoding.UTF8, header == "content-type" ? value : "application/json");
+        if (header != "content-type")
+        {
+            request.Headers.Add(header, value);
+        }
+
+        using var response = await Http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(detail, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pretty_printed_data_structured_cloudevents_and_encoded_headers_reach_followers_as_sent()
+    {
+        var topic = $"ce.t{Guid.NewGuid():N}"[..14];
+        using var follow = new HttpRequestMessage(HttpMethod.Get, $"api/signals/{topic}/stream");
+        using var response = await Http.SendAsync(follow, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.StartsWith($": following {topic}", await reader.ReadLineAsync());
+
+        // 1. Pretty-printed data (new lines, a blank line, CRLF) is one line on the wire and the same JSON.
+        var pretty = await Http.PostAsync($"api/signals/{topic}?id=pretty", new StringContent("{\r\n  \"a\": 1,\n\n  \"s\": \"x  y\"\n}\n", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, pretty.StatusCode);
+
+        // 2. A structured-mode CloudEvent keeps its own id, source, time and causation id.
+        using var structured = new StringContent($$$"""{"specversion":"1.0","id":"structured","source":"/importer","type":"{{{topic}}}","time":"2026-01-02T03:04:05Z","causationid":"cause-1","data":{"b":2}}""", Encoding.UTF8);
+        structured.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json");
+        Assert.Equal(HttpStatusCode.Accepted, (await Http.PostAsync($"api/signals/{topic}", structured)).StatusCode);
+
+        // 3. Binary-mode headers are percent-decoded, as the CloudEvents HTTP binding encodes them.
+        using var binary = new HttpRequestMessage(HttpMethod.Post, $"api/signals/{topic}") { Content = Json(new { c = 3 }) };
+        binary.Headers.Add("ce-id", "binary");
+        binary.Headers.Add("ce-subject", "caf%C3%A9");
+        binary.Headers.Add("ce-type", topic);
+        binary.Headers.Add("ce-time", "2026-05-06T07:08:09Z");
+        Assert.Equal(HttpStatusCode.Accepted, (await Http.SendAsync(binary)).StatusCode);
+
+        var received = await ReadEventsAsync(reader, 3);
+
+        Assert.Equal(["pretty", "structured", "binary"], received.Select(e => e.GetProperty("id").GetString()));
+        Assert.Equal("{\"a\":1,\"s\":\"x  y\"}", received[0].GetProperty("data").GetRawText());
+        Assert.Equal(("/importer", "cause-1", 2), (received[1].GetProperty("source").GetString(), received[1].GetProperty("causationid").GetString(), received[1].GetProperty("data").GetProperty("b").GetInt32()));
+        Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero), received[1].GetProperty("time").GetDateTimeOffset());
+        Assert.Equal("café", received[2].GetProperty("subject").GetString());
+        Assert.Equal(new DateTimeOffset(2026, 5, 6, 7, 8, 9, TimeSpan.Zero), received[2].GetProperty("time").GetDateTimeOffset());
+    }
 
     [Theory]
     [MemberData(nameof(ErrorCases))]
