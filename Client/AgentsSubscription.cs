@@ -14,6 +14,9 @@ namespace Agents.Client;
  *  - A tap that is lost (its silo died, or it closed after a minute unpolled) is replaced by a new
  *    one; signals dispatched while there was none are not delivered, and Reopened counts the gaps.
  *    Signals the tap dropped because this reader fell behind are counted in Dropped.
+ *  - Enumeration ends (without an error) when the caller cancels, the subscription is disposed,
+ *    or the client is disposed (its host stopping); however it ends, the tap is closed then, so
+ *    `await foreach` with a `break` leaves nothing following on the silo.
  */
 
 /// <summary>Signals matching a topic pattern, as they are dispatched. Enumerate it once; dispose it to stop.</summary>
@@ -55,32 +58,53 @@ public sealed class AgentsSubscription : IAsyncEnumerable<Signal>, IAsyncDisposa
     public async IAsyncEnumerator<Signal> GetAsyncEnumerator(CancellationToken cancellationToken = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
-        while (!stop.IsCancellationRequested)
+        try
         {
-            SignalBatch batch;
-            try
+            while (!stop.IsCancellationRequested)
             {
-                batch = await _tap!.Next(BatchSize, PollWait).WaitAsync(stop.Token);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                yield break;
-            }
-            catch (Exception error) when (error is SiloUnavailableException or InvalidOperationException or TimeoutException)
-            {
-                await ReopenAsync(stop.Token);
-                continue;
-            }
+                SignalBatch? batch;
+                try
+                {
+                    batch = await _tap!.Next(BatchSize, PollWait).WaitAsync(stop.Token);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    yield break;
+                }
+                catch (ObjectDisposedException)
+                {
+                    yield break; // the client was disposed
+                }
+                catch (Exception error) when (error is SiloUnavailableException or InvalidOperationException or TimeoutException)
+                {
+                    batch = null; // the tap was lost
+                }
 
-            Interlocked.Add(ref _dropped, batch.Dropped);
-            foreach (var signal in batch.Signals)
-            {
-                yield return signal;
+                if (batch is null)
+                {
+                    if (!await TryReopenAsync(stop.Token))
+                    {
+                        yield break;
+                    }
+
+                    continue;
+                }
+
+                Interlocked.Add(ref _dropped, batch.Dropped);
+                foreach (var signal in batch.Signals)
+                {
+                    yield return signal;
+                }
             }
+        }
+        finally
+        {
+            await DisposeAsync();
         }
     }
 
-    private async Task ReopenAsync(CancellationToken cancellationToken)
+    /// <summary>Opens a new tap, retrying while the cluster is unreachable; false when the subscription or the client was stopped first.</summary>
+    private async Task<bool> TryReopenAsync(CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _reopened);
         var delay = TimeSpan.FromMilliseconds(100);
@@ -89,7 +113,7 @@ public sealed class AgentsSubscription : IAsyncEnumerable<Signal>, IAsyncDisposa
             try
             {
                 await OpenAsync(cancellationToken);
-                return;
+                return true;
             }
             catch (Exception error) when (error is SiloUnavailableException or TimeoutException)
             {
@@ -97,7 +121,17 @@ public sealed class AgentsSubscription : IAsyncEnumerable<Signal>, IAsyncDisposa
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false; // the client was disposed
+            }
         }
+
+        return false;
     }
 
     public async ValueTask DisposeAsync()

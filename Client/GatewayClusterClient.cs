@@ -56,7 +56,7 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
         _table = table;
         _time = time;
         _logger = loggerFactory.CreateLogger("Agents.Client");
-        _pending = new PendingCallRegistry(time, TimeSpan.FromMilliseconds(100));
+        _pending = new PendingCallRegistry(time, TimeSpan.FromMilliseconds(100), $"{AgentsClientOptions.SectionName}:ResponseTimeout");
         _outbound = new OutboundCalls(_pending, time, TimeSpan.FromMilliseconds(100), _logger);
         var hello = HelloMessage.Create(_options.ClusterId, _options.ClientName, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ConnectionRole.Client);
         _connections = new ConnectionManager(hello, this, networking.Value, loggerFactory, time);
@@ -103,6 +103,8 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
 
     public void SendRequest(GrainReference target, GrainRequest request)
     {
+        // After DisposeAsync nothing can be sent: say so, rather than as a silo that cannot be reached (which callers retry).
+        ObjectDisposedException.ThrowIf(_stopping.IsCancellationRequested, this);
         request.TargetId = target.GrainId;
         request.TargetReference = target;
         request.CallContext = RequestContext.CurrentData is { Items: { } items } ? new CallContextData(items, null) : null;

@@ -16,6 +16,7 @@ public interface ISignalTapGrain : IGrainWithGuidKey
     /// Up to <paramref name="max"/> signals, waiting at most <paramref name="wait"/> (capped at 20 s)
     /// for the first one; an empty batch means none arrived in time. Fails when the tap is not open.
     /// </summary>
+    [ResponseTimeout("00:00:40")] // a poll may wait 20 s, so a caller's shorter default timeout must not cut it short
     Task<SignalBatch> Next(int max, TimeSpan wait);
 
     /// <summary>Stops following; later polls fail.</summary>

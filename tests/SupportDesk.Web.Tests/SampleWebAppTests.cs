@@ -4,6 +4,7 @@ using System.Text.Json;
 using Agents;
 using Agents.Agents;
 using Agents.Client;
+using Agents.Feed;
 using Agents.Signals;
 using Agents.Hosting;
 using Agents.Runtime.Hosting;
@@ -98,6 +99,47 @@ public sealed class SampleWebAppTests : IAsyncLifetime
         // Nothing of the refused batch went out: the first 40 signals seen are the accepted batch's, each topic in order.
         Assert.Equal(signals.Where(s => s.Topic == "bulk.even").Select(s => s.Id), received.Where(s => s.Topic == "bulk.even").Select(s => s.Id));
         Assert.Equal(signals.Where(s => s.Topic == "bulk.odd").Select(s => s.Id), received.Where(s => s.Topic == "bulk.odd").Select(s => s.Id));
+    }
+
+    [Fact]
+    public async Task Leaving_a_subscription_early_closes_its_tap_and_stopping_the_client_ends_one_in_progress()
+    {
+        var feed = _cluster.Silos[0].Services.GetRequiredService<SignalFeed>();
+        var agents = _web!.Services.GetRequiredService<IAgentsClient>();
+        var cluster = new AgentsClient(_cluster.Silos[1].Client);
+
+        // Out of `await foreach` with a break, and no dispose: the tap on the gateway's silo is closed all the same.
+        var left = await agents.SubscribeAsync("leave.*");
+        Assert.True(feed.HasSubscribers, "the subscription's tap follows the gateway silo's feed");
+        await cluster.PublishAsync("leave.now", new { n = 1 });
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            await foreach (var signal in left.WithCancellation(deadline.Token))
+            {
+                Assert.Equal("leave.now", signal.Topic);
+                break;
+            }
+        }
+
+        await Eventually.HoldsAsync(() => !feed.HasSubscribers, "the tap was closed when the enumeration ended");
+
+        // An enumeration waiting for signals ends, without an error, when the web app stops and its client with it.
+        var waiting = await agents.SubscribeAsync("never.*");
+        var reading = Task.Run(async () =>
+        {
+            var seen = 0;
+            await foreach (var _ in waiting)
+            {
+                seen++;
+            }
+
+            return seen;
+        });
+        await Task.Delay(200); // the first poll is waiting on the silo
+        await _web.DisposeAsync();
+        _web = null;
+
+        Assert.Equal(0, await reading.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]

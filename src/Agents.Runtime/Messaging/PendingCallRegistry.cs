@@ -27,9 +27,15 @@ internal sealed class PendingCallRegistry : IDisposable
     private readonly TimeProvider _time;
     private readonly ITimer _sweepTimer;
 
-    public PendingCallRegistry(TimeProvider time, TimeSpan sweepPeriod)
+    private readonly string _timeoutSetting;
+
+    /// <param name="time">The clock deadlines are kept by.</param>
+    /// <param name="sweepPeriod">How often expired calls are found.</param>
+    /// <param name="timeoutSetting">The configuration key of the default timeout, named in timeout errors (a silo's, or a client's).</param>
+    public PendingCallRegistry(TimeProvider time, TimeSpan sweepPeriod, string timeoutSetting = "Agents:Silo:ResponseTimeout")
     {
         _time = time;
+        _timeoutSetting = timeoutSetting;
         var count = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, Environment.ProcessorCount));
         _shards = new Shard[count];
         for (var i = 0; i < count; i++)
@@ -154,7 +160,7 @@ internal sealed class PendingCallRegistry : IDisposable
                 new TimeoutException(
                     $"{request.Method} to {request.TargetId} timed out after {request.Timeout}: no response arrived. The grain may be " +
                     "slow, blocked on something external, or waiting in a queue behind a long call. Raise the method's [ResponseTimeout] " +
-                    "or Agents:Silo:ResponseTimeout if this duration is expected."),
+                    $"or {_timeoutSetting} if this duration is expected."),
                 version);
         }
     }

@@ -48,7 +48,7 @@ internal sealed partial class ConnectionFactory
             : new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.NoDelay = true;
+            Tune(socket);
             using (var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time))
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
             {
@@ -94,12 +94,37 @@ internal sealed partial class ConnectionFactory
         }
     }
 
+    /// <summary>
+    /// No Nagle delay; and a peer that vanished without closing is found within about DeadPeerTimeout: keep-alive probes
+    /// on an idle connection (first after a third of it, then three more a ninth apart) and, on Linux, TCP_USER_TIMEOUT
+    /// for data left unacknowledged. A dropped connection fails its calls at once, and the caller moves to another peer.
+    /// </summary>
+    internal void Tune(Socket socket)
+    {
+        socket.NoDelay = true;
+        var deadPeer = _options.DeadPeerTimeout;
+        if (deadPeer <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, Math.Max(1, (int)(deadPeer.TotalSeconds / 3)));
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, Math.Max(1, (int)(deadPeer.TotalSeconds / 9)));
+        socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
+        if (OperatingSystem.IsLinux())
+        {
+            const int IpProtoTcp = 6, TcpUserTimeout = 18; // <netinet/tcp.h>
+            socket.SetRawSocketOption(IpProtoTcp, TcpUserTimeout, BitConverter.GetBytes((int)deadPeer.TotalMilliseconds));
+        }
+    }
+
     /// <summary>Takes an accepted socket through TLS (if enabled) and the hello exchange.</summary>
     public async Task<Connection> AcceptAsync(Socket socket, HelloMessage local, ConnectionRole acceptedRoles, CancellationToken cancellationToken)
     {
         try
         {
-            socket.NoDelay = true;
+            Tune(socket);
             var stream = await OpenStreamAsync(socket, server: true, "", cancellationToken).ConfigureAwait(false);
             var connection = new Connection(socket, stream, ConnectionDirection.Inbound, _options, _logger, _time);
             await connection.HandshakeAsync(local, acceptedRoles, cancellationToken).ConfigureAwait(false);

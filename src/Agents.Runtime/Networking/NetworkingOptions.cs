@@ -50,6 +50,14 @@ public sealed class NetworkingOptions
     /// <summary>Upper bound for opening the TCP connection to a peer.</summary>
     public TimeSpan ConnectTimeout { get; set; } = DefaultConnectTimeout;
 
+    /// <summary>
+    /// How long a peer that has vanished without closing (its machine powered off, a middlebox dropped the flow) may
+    /// hold a connection before it is dropped, so calls fail over instead of timing out one by one: an idle connection
+    /// is probed with TCP keep-alives after a third of this and dropped once they go unanswered; on Linux, data left
+    /// unacknowledged for this long drops it too (TCP_USER_TIMEOUT). Zero turns both off.
+    /// </summary>
+    public TimeSpan DeadPeerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Upper bound for the TLS negotiation and the hello exchange on a new connection; a silent peer is dropped after it.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = DefaultHandshakeTimeout;
 
@@ -113,6 +121,10 @@ public sealed class NetworkingOptionsValidator : IValidateOptions<NetworkingOpti
 
         failures.Positive(options.ConnectTimeout, nameof(options.ConnectTimeout));
         failures.Positive(options.HandshakeTimeout, nameof(options.HandshakeTimeout));
+        if (options.DeadPeerTimeout != TimeSpan.Zero && options.DeadPeerTimeout < TimeSpan.FromSeconds(3))
+        {
+            failures.Add(nameof(options.DeadPeerTimeout), $"must be zero (off) or at least 3 seconds (was {options.DeadPeerTimeout}).");
+        }
         failures.Positive(options.ReconnectInitialDelay, nameof(options.ReconnectInitialDelay));
         failures.Positive(options.ReconnectMaxDelay, nameof(options.ReconnectMaxDelay));
         if (options.ReconnectMaxDelay < options.ReconnectInitialDelay)

@@ -27,6 +27,7 @@ public sealed class NetworkingOptionsTests
             HandshakeTimeout = TimeSpan.Zero,
             ReconnectInitialDelay = TimeSpan.FromSeconds(5),
             ReconnectMaxDelay = TimeSpan.FromSeconds(1),
+            DeadPeerTimeout = TimeSpan.FromSeconds(1),
         };
         options.Tls.Enabled = true;
         options.Tls.AllowedRemoteThumbprints.Add("not-a-thumbprint");
@@ -38,6 +39,7 @@ public sealed class NetworkingOptionsTests
         Assert.Contains("Agents:Networking:ListenAddress: must be an IP address such as 127.0.0.1 (was 'silo.local').", message, StringComparison.Ordinal);
         Assert.Contains("Agents:Networking:SiloPort: must be a port between 0 and 65535", message, StringComparison.Ordinal);
         Assert.Contains("Agents:Networking:MaxFrameSize: must be between 1024 and 1073741824 bytes (was 100).", message, StringComparison.Ordinal);
+        Assert.Contains("Agents:Networking:DeadPeerTimeout: must be zero (off) or at least 3 seconds (was 00:00:01).", message, StringComparison.Ordinal);
         Assert.Contains("Agents:Networking:HandshakeTimeout: must be a positive time span", message, StringComparison.Ordinal);
         Assert.Contains("Agents:Networking:ReconnectMaxDelay: must not be shorter than Agents:Networking:ReconnectInitialDelay", message, StringComparison.Ordinal);
         Assert.Contains("Agents:Networking:Tls:CertificatePath: required when Agents:Networking:Tls:Enabled is true.", message, StringComparison.Ordinal);
@@ -67,5 +69,30 @@ public sealed class NetworkingOptionsTests
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => cluster.DeployAsync());
 
         Assert.Contains("Agents:Networking:MaxFrameSize: must be between 1024", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Connections_probe_a_peer_that_vanished_within_the_dead_peer_timeout_and_zero_turns_it_off()
+    {
+        var factory = new ConnectionFactory(new NetworkingOptions { DeadPeerTimeout = TimeSpan.FromSeconds(30) }, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+
+        factory.Tune(socket);
+
+        Assert.True(socket.NoDelay);
+        Assert.Equal(1, (int)socket.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive)!);
+        Assert.Equal(10, (int)socket.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveTime)!);
+        Assert.Equal(3, (int)socket.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveInterval)!);
+        Assert.Equal(3, (int)socket.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Tcp, System.Net.Sockets.SocketOptionName.TcpKeepAliveRetryCount)!);
+        if (OperatingSystem.IsLinux())
+        {
+            var userTimeout = new byte[4];
+            socket.GetRawSocketOption(6, 18, userTimeout);
+            Assert.Equal(30_000, BitConverter.ToInt32(userTimeout));
+        }
+
+        using var plain = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        new ConnectionFactory(new NetworkingOptions { DeadPeerTimeout = TimeSpan.Zero }, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).Tune(plain);
+        Assert.Equal(0, (int)plain.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive)!);
     }
 }
