@@ -145,4 +145,8 @@ public sealed class AgentBehavior
 }
 
 /// <summary>A signal's data does not have the shape its handler takes; retrying cannot help.</summary>
-public sealed class SignalDataException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class SignalDataException(string message, Exception? inner = null) : Exception(message, inner), IRetryableFailure
+{
+    /// <summary>Never: the payload will not change shape on a retry.</summary>
+    public bool CanSucceedOnRetry => false;
+}

@@ -240,9 +240,9 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
                 }
 
                 agent.LoadState(_record.State.State);
-                if (ex is SignalDataException)
+                if (ex is IRetryableFailure { CanSucceedOnRetry: false })
                 {
-                    // The payload will not change shape on a retry.
+                    // Bad data, a refused request, missing configuration: a retry would only repeat it.
                     break;
                 }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Agents.Agents;
 
 namespace Agents.Llm;
 
@@ -9,7 +10,7 @@ namespace Agents.Llm;
 /// message; it never contains the API key. Caller cancellation is not an <see cref="LlmException"/>:
 /// it surfaces as <see cref="OperationCanceledException"/>.
 /// </summary>
-public sealed class LlmException : Exception
+public sealed class LlmException : Exception, IRetryableFailure
 {
     public LlmException()
     {
@@ -29,8 +30,18 @@ public sealed class LlmException : Exception
         : base(message, innerException)
     {
         StatusCode = statusCode;
+        IsTransient = statusCode is null or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)statusCode >= 500;
     }
 
     /// <summary>The HTTP status the server answered with, or null when there was no answer (timeout, unreachable, unreadable body).</summary>
     public HttpStatusCode? StatusCode { get; }
+
+    /// <summary>
+    /// Whether asking again later could succeed: true for timeouts, unreachable servers, 408, 429 and 5xx; false for the
+    /// other 4xx answers (a bad key, a missing model, a refused request) and for missing configuration. A signal whose
+    /// handler fails with a non-transient error is dead-lettered at once rather than retried.
+    /// </summary>
+    public bool IsTransient { get; init; } = true;
+
+    bool IRetryableFailure.CanSucceedOnRetry => IsTransient;
 }

@@ -195,7 +195,10 @@ public sealed partial class OpenAiCompatibleChatClient : IChatClient
         if (string.IsNullOrWhiteSpace(key))
         {
             throw new LlmException(
-                $"The API key for {_endpointName} is read from the environment variable '{variable}' ({_settingsPath}:ApiKeyEnvironmentVariable), which is not set or empty.");
+                $"The API key for {_endpointName} is read from the environment variable '{variable}' ({_settingsPath}:ApiKeyEnvironmentVariable), which is not set or empty.")
+            {
+                IsTransient = false,
+            };
         }
 
         return key.Trim();

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace Agents.Roles;
 
 /*
- * The built-in llm role: settings { systemPrompt, provider, model, tools, maxToolRounds } (validated by RoleSchemas).
+ * The built-in llm role: settings { systemPrompt, provider, model, tools, maxToolRounds, answerTimeout } (validated by RoleSchemas).
  *
  * Requests and signals
  *  - ask: body { question, conversation? } or a bare JSON string (the question). Reply { answer, toolCalls, model }:
@@ -33,6 +33,10 @@ namespace Agents.Roles;
  *    (computing capabilities creates this agent). At most maxToolRounds rounds (default 4) run per question.
  *  - The model comes from ILlmProviders (Agents:Llm): 'provider' names one, else the default; with nothing configured the
  *    default is the offline model, so a topology with an llm agent runs without keys or network.
+ *  - Time: one question has answerTimeout (default and most AnswerBudget, 110 s, under an ask's 2 minutes) for its model
+ *    calls, retries and tool rounds;
+ *    past it the work is cancelled and the question fails with an LlmException (transient), having saved nothing. A
+ *    signal whose model refuses it for good (a 4xx other than 408/429, a missing key) is dead-lettered without retries.
  */
 
 /// <summary>The body of an llm agent's <c>ask</c> request (a bare JSON string is the question alone).</summary>
@@ -67,6 +71,13 @@ public sealed partial class LlmAgent : Agent<LlmState>
     /// <summary>Messages kept per conversation.</summary>
     public const int KeptMessages = 40;
 
+    /// <summary>
+    /// The most one question may take, model calls, retries and tool rounds together: under the two minutes an ask waits
+    /// (IAgentGrain.Ask's response timeout), so a slow model ends in this agent's own clear error, with nothing saved,
+    /// instead of the caller timing out while the agent carries on and saves an answer nobody receives.
+    /// </summary>
+    public static readonly TimeSpan AnswerBudget = TimeSpan.FromSeconds(110);
+
     /// <summary>Conversations kept per agent (the least recently used go first).</summary>
     public const int KeptConversations = 20;
 
@@ -81,6 +92,7 @@ public sealed partial class LlmAgent : Agent<LlmState>
     private readonly string? _model;
     private readonly IReadOnlyList<string> _toolTypes;
     private readonly int _maxToolRounds;
+    private readonly TimeSpan _answerTimeout;
     private IChatClient? _client;
     private IList<AITool>? _tools;
 
@@ -98,6 +110,9 @@ public sealed partial class LlmAgent : Agent<LlmState>
         _model = settings.TryGetProperty("model", out var model) ? model.GetString() : null;
         _toolTypes = settings.TryGetProperty("tools", out var tools) ? [.. tools.EnumerateArray().Select(t => t.GetString()!)] : [];
         _maxToolRounds = settings.TryGetProperty("maxToolRounds", out var rounds) ? rounds.GetInt32() : ToolCallingChatClient.DefaultMaxToolRounds;
+        _answerTimeout = settings.TryGetProperty("answerTimeout", out var timeout)
+            ? TimeSpan.Parse(timeout.GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+            : AnswerBudget;
     }
 
     /// <summary>The topic an llm agent of type <paramref name="agentType"/> publishes its answers to signals on.</summary>
@@ -168,7 +183,21 @@ public sealed partial class LlmAgent : Agent<LlmState>
 
         var client = Client();
         var tools = Tools();
-        var response = await client.GetResponseAsync(messages, new ChatOptions { ModelId = _model, Tools = tools.Count > 0 ? tools : null });
+        ChatResponse response;
+        using (var budget = new CancellationTokenSource(_answerTimeout, Context.Time))
+        {
+            try
+            {
+                response = await client.GetResponseAsync(messages, new ChatOptions { ModelId = _model, Tools = tools.Count > 0 ? tools : null }, budget.Token);
+            }
+            catch (OperationCanceledException error) when (budget.IsCancellationRequested)
+            {
+                throw new LlmException(
+                    $"{Context.Id} could not answer within {_answerTimeout.TotalSeconds:0.###} s (answerTimeout; at most 110 s, as an ask waits 2 minutes): the model, " +
+                    $"its retries and up to {_maxToolRounds} tool round(s) took longer. Use a faster model, lower the provider's RequestTimeout and MaxRetries, or maxToolRounds.",
+                    error);
+            }
+        }
 
         var text = response.Messages.LastOrDefault(m => m.Role == ChatRole.Assistant)?.Text ?? response.Text;
         var toolCalls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Select(c => c.Name).ToList();

@@ -5,7 +5,7 @@ namespace Agents.Topology;
 /*
  * The settings each built-in role accepts (see the file format in TopologyLoader.cs):
  *   llm         systemPrompt (required text), provider, model (text), tools (list of agent type
- *               names), maxToolRounds (1..20)
+ *               names), maxToolRounds (1..20), answerTimeout (a duration up to 110s)
  *   router      rules (required list of { when: { path, equals | contains }, publish }), otherwise
  *   aggregator  window (required, { count >= 1 and/or time > 0 }), emit (required topic)
  *   sink        keep (1..100000; the role's default is 100)
@@ -64,6 +64,7 @@ internal static class RoleSchemas
             new("model", new TextSchema(), Required: false, "the model to ask"),
             new("tools", new ListSchema(new AgentNameSchema(), "a list of agent type names, e.g. [triage, summaries]"), Required: false, "agent types the model may call"),
             new("maxToolRounds", new IntSchema(1, 20), Required: false, "how many rounds of tool calls one request may take"),
+            new("answerTimeout", new DurationSchema(Roles.LlmAgent.AnswerBudget), Required: false, "the most one question may take, model, retries and tools together; 110s when absent"),
         ]);
 
     private static readonly ObjectSchema Sink = new(

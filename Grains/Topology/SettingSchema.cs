@@ -171,9 +171,11 @@ internal sealed class IntSchema(int min, int max) : SettingSchema
 }
 
 /// <summary>A duration longer than zero, stored as text in TimeSpan's "c" format.</summary>
-internal sealed class DurationSchema : SettingSchema
+internal sealed class DurationSchema(TimeSpan? max = null) : SettingSchema
 {
-    public override string Expected => $"a duration longer than zero, such as {Durations.Examples}";
+    public override string Expected => max is { } most
+        ? $"a duration longer than zero and at most {Durations.Normalize(most)}, such as {Durations.Examples}"
+        : $"a duration longer than zero, such as {Durations.Examples}";
 
     public override JsonNode? Convert(YamlNode node, string field, SettingsContext context)
     {
@@ -187,8 +189,8 @@ internal sealed class DurationSchema : SettingSchema
             return Fail(node, field, context, error);
         }
 
-        return duration <= TimeSpan.Zero
-            ? Fail(node, field, context, $"'{text}' is zero; it must be {Expected}")
+        return duration <= TimeSpan.Zero ? Fail(node, field, context, $"'{text}' is zero; it must be {Expected}")
+            : duration > max ? Fail(node, field, context, $"'{text}' is too long; it must be {Expected}")
             : JsonValue.Create(Durations.Normalize(duration));
     }
 }

@@ -28,6 +28,7 @@ namespace Agents.Topology;
  *         model: gpt-4o-mini               # optional
  *         tools: [triage, summaries]       # optional: agent types the model may call
  *         maxToolRounds: 4                 # optional, 1..20
+ *         answerTimeout: 60s               # optional, up to 110s (an ask waits 2 minutes)
  *     recent:
  *       role: sink
  *       settings:

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Agents.Agents;
 using Agents.Grains.Tests.Llm;
+using Agents.Llm;
 using Agents.Roles;
 using Agents.Runtime.Testing;
 using Agents.Signals;
@@ -29,9 +30,18 @@ public sealed class LlmAgentTests : IAsyncLifetime
               model: test-model-x
               tools: [orders]
               maxToolRounds: 2
+          quick:
+            role: llm
+            settings:
+              systemPrompt: You answer fast.
+              provider: local
+              answerTimeout: 1s
           out:
             role: sink
         routes:
+          - topic: remote-asks.*
+            agent: remote
+            key: subject
           - topic: questions.*
             agent: helper
             key: subject
@@ -142,6 +152,53 @@ public sealed class LlmAgentTests : IAsyncLifetime
         Assert.Equal(
             [("system", "You answer about orders."), ("user", "Where is my order B-2?"), ("assistant", "Order B-2 has shipped."), ("user", "And before?")],
             _server.Requests[2].Json.GetProperty("messages").EnumerateArray().Select(m => (m.GetProperty("role").GetString(), m.GetProperty("content").GetString())));
+    }
+
+    [Fact]
+    public async Task A_model_slower_than_the_answer_timeout_fails_the_question_clearly_and_saves_nothing()
+    {
+        _server.Respond = _ => FakeReply.Completion("too late") with { Delay = TimeSpan.FromSeconds(20) };
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => _cluster.AskAsync("quick", "erin", "ask", "\"anyone?\""));
+
+        Assert.Contains("could not answer within 1 s (answerTimeout", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await _cluster.AskAsync<List<LlmMessage>>("quick", "erin", "history"));
+    }
+
+    [Fact]
+    public async Task A_signal_the_model_refuses_for_good_is_dead_lettered_without_retries()
+    {
+        _server.Respond = _ => FakeReply.Error(401, "Incorrect API key provided.", "invalid_api_key");
+
+        var signal = await _cluster.PublishAsync("remote-asks.new", "\"where is B-2?\"", subject: "frank");
+
+        DeadLetter? letter = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            letter = (await _cluster.Client.GetGrain<IDeadLetterGrain>(DeadLetterGrain.Key).List(100)).SingleOrDefault(l => l.Signal.Id == signal.Id);
+            return letter is not null;
+        }, "the refused question is dead-lettered");
+        Assert.Equal(1, letter!.Attempts);
+        Assert.Equal(typeof(LlmException).FullName, letter.ErrorType);
+        Assert.Contains("answered HTTP 401", letter.ErrorMessage, StringComparison.Ordinal);
+        Assert.Single(_server.Requests); // one try: MaxRetries is 0 here, and the signal was not retried either
+    }
+
+    [Theory]
+    [InlineData(400, false)]
+    [InlineData(401, false)]
+    [InlineData(404, false)]
+    [InlineData(408, true)]
+    [InlineData(429, true)]
+    [InlineData(500, true)]
+    [InlineData(503, true)]
+    public void An_llm_error_is_transient_when_asking_again_later_could_succeed(int status, bool transient)
+    {
+        var error = new LlmException("x", (System.Net.HttpStatusCode)status);
+
+        Assert.Equal(transient, error.IsTransient);
+        Assert.Equal(transient, ((IRetryableFailure)error).CanSucceedOnRetry);
+        Assert.True(new LlmException("unreachable", (System.Net.HttpStatusCode?)null).IsTransient);
     }
 
     [Fact]

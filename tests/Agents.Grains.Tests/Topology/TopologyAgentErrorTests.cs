@@ -160,6 +160,8 @@ public class TopologyAgentErrorTests
     [InlineData("maxToolRounds: 0", 22, "agents.desk.settings.maxToolRounds", "0 is out of range")]
     [InlineData("maxToolRounds: 99999999999999999999", 22, "agents.desk.settings.maxToolRounds", "must be a whole number from 1 to 20")]
     [InlineData("maxToolRounds: 2.5", 22, "agents.desk.settings.maxToolRounds", "not '2.5'")]
+    [InlineData("answerTimeout: 3m", 22, "agents.desk.settings.answerTimeout", "'3m' is too long; it must be a duration longer than zero and at most 00:01:50")]
+    [InlineData("answerTimeout: 0s", 22, "agents.desk.settings.answerTimeout", "'0s' is zero")]
     public void An_out_of_range_number_says_the_range(string setting, int column, string field, string phrase)
     {
         SingleError(
