@@ -448,6 +448,10 @@ public sealed partial class OpenAiCompatibleChatClient : IChatClient
         {
             throw new LlmException($"The LLM at {_endpointName} streamed an event that is not JSON ({e.Message}): {Quote(data, apiKey)}", e);
         }
+        catch (FormatException e)
+        {
+            throw new LlmException($"The LLM at {_endpointName} streamed an event that is not a chat completion chunk ({e.Message}): {Quote(data, apiKey)}", e);
+        }
     }
 
     private ChatResponseUpdate? CompleteStream(OpenAiWire.StreamState state)

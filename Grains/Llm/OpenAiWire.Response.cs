@@ -26,7 +26,7 @@ internal static partial class OpenAiWire
         }
 
         var choice = choices[0];
-        if (!choice.TryGetProperty("message", out var wireMessage) || wireMessage.ValueKind != JsonValueKind.Object)
+        if (choice.ValueKind != JsonValueKind.Object || !choice.TryGetProperty("message", out var wireMessage) || wireMessage.ValueKind != JsonValueKind.Object)
         {
             throw new FormatException("choices[0] has no \"message\" object");
         }

@@ -22,8 +22,14 @@ internal static partial class OpenAiWire
         public UsageDetails? Usage => _usage;
 
         /// <summary>Takes in one chunk; returns the update to yield for it, or null when it only fed the state.</summary>
+        /// <exception cref="FormatException">The chunk, or its first choice, is not a JSON object.</exception>
         public ChatResponseUpdate? Apply(JsonElement chunk)
         {
+            if (chunk.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException($"a stream chunk is a JSON object, not {chunk.ValueKind}");
+            }
+
             _responseId ??= String(chunk, "id");
             _modelId ??= String(chunk, "model");
             _createdAt ??= Created(chunk);
@@ -35,6 +41,11 @@ internal static partial class OpenAiWire
             }
 
             var choice = choices[0];
+            if (choice.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException($"choices[0] is a JSON object, not {choice.ValueKind}");
+            }
+
             var finishReason = OpenAiWire.FinishReason(String(choice, "finish_reason"));
             _finishReason = finishReason ?? _finishReason;
             var contents = new List<AIContent>();

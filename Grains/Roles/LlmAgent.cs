@@ -17,6 +17,7 @@ namespace Agents.Roles;
  *    answer = the text of the model's last assistant message, toolCalls = the names of the functions the model called,
  *    in order (repeats kept), model = the model id the provider reported (else the configured one).
  *  - history: body { conversation? } or a bare string, or nothing -> that conversation's messages, oldest first.
+ *  - reset: the same body -> forgets that conversation; replies { conversation, forgotten }.
  *  - A signal routed to the agent: its data is the question (a JSON string as its text, anything else as JSON text),
  *    asked in the default conversation; the reply (same shape as ask's) is published on "<agent type>.replies" with the
  *    signal's subject, caused by the signal. Signals on that replies topic itself are ignored, so a route that sends
@@ -25,7 +26,8 @@ namespace Agents.Roles;
  * Invariants
  *  - Memory: per agent (type, key), conversations by id ("default" when none is named). Only questions and final answers
  *    are kept (tool calls and results are not replayed to the model); each conversation keeps its last 40 messages, and
- *    the agent its 20 most recently used conversations. The system prompt is never stored; it leads every request.
+ *    the agent its 20 most recently used conversations. A question replays at most MaxReplayedCharacters of them (the
+ *    newest, from a user message), so long messages cannot push a conversation past the model's context window. The system prompt is never stored; it leads every request.
  *  - Durability: the exchange is saved after the model answered (and, for a signal, after the reply was published), so a
  *    failed attempt leaves no half exchange in memory: the agent grain reloads the last saved state before a retry.
  *  - Tools: every request each listed agent type answers is offered as the function "<type>_<request>" with parameters
@@ -43,7 +45,11 @@ namespace Agents.Roles;
 public sealed record LlmQuestion(string? Question, string? Conversation = null);
 
 /// <summary>An llm agent's reply to <c>ask</c>, and the data of the signals it publishes on <c>&lt;type&gt;.replies</c>.</summary>
-public sealed record LlmAnswer(string Answer, IReadOnlyList<string> ToolCalls, string Model);
+/// <remarks>
+/// <see cref="FinishReason"/> is why the model stopped, as the provider said (<c>stop</c>, <c>length</c>, <c>content_filter</c>,
+/// <c>tool_calls</c>), or null when it did not say: <c>length</c> means the answer was cut off.
+/// </remarks>
+public sealed record LlmAnswer(string Answer, IReadOnlyList<string> ToolCalls, string Model, string? FinishReason = null);
 
 /// <summary>One remembered message: <see cref="Role"/> is <c>user</c> or <c>assistant</c>.</summary>
 public sealed record LlmMessage(string Role, string Text);
@@ -70,6 +76,9 @@ public sealed partial class LlmAgent : Agent<LlmState>
 {
     /// <summary>Messages kept per conversation.</summary>
     public const int KeptMessages = 40;
+
+    /// <summary>The most characters of a conversation's remembered messages sent back to the model with a question (about 12,000 tokens).</summary>
+    public const int MaxReplayedCharacters = 48_000;
 
     /// <summary>
     /// The most one question may take, model calls, retries and tool rounds together: under the two minutes an ask waits
@@ -126,6 +135,11 @@ public sealed partial class LlmAgent : Agent<LlmState>
             body => Task.FromResult(JsonSerializer.SerializeToElement<IReadOnlyList<LlmMessage>>(
                 State.Conversations.TryGetValue(ConversationOf(body), out var c) ? c.Messages : [], SignalJson.Options)),
             "A conversation's remembered messages, oldest first: body { conversation } or a string (the default conversation when absent).",
+            typeof(LlmQuestion))
+        .Answer(
+            "reset",
+            ResetAsync,
+            "Forgets a conversation: body { conversation } or a string (the default conversation when absent); replies { conversation, forgotten } (messages removed).",
             typeof(LlmQuestion));
 
     protected override string DescribeState() => JsonSerializer.Serialize(
@@ -157,6 +171,39 @@ public sealed partial class LlmAgent : Agent<LlmState>
         return JsonSerializer.SerializeToElement(answer, SignalJson.Options);
     }
 
+    private async Task<JsonElement> ResetAsync(JsonElement body)
+    {
+        var conversation = ConversationOf(body);
+        var forgotten = State.Conversations.Remove(conversation, out var removed) ? removed.Messages.Count : 0;
+        if (forgotten > 0)
+        {
+            await SaveStateAsync();
+        }
+
+        return JsonSerializer.SerializeToElement(new { conversation, forgotten }, SignalJson.Options);
+    }
+
+    /// <summary>
+    /// The newest of <paramref name="remembered"/> that fit in <see cref="MaxReplayedCharacters"/>, starting with a user message,
+    /// so a conversation of long messages never outgrows the model's context window (which would fail every later question).
+    /// </summary>
+    internal static IEnumerable<LlmMessage> Replayed(List<LlmMessage> remembered)
+    {
+        var from = remembered.Count;
+        var characters = 0;
+        while (from > 0 && characters + remembered[from - 1].Text.Length <= MaxReplayedCharacters)
+        {
+            characters += remembered[--from].Text.Length;
+        }
+
+        while (from < remembered.Count && remembered[from].Role != "user")
+        {
+            from++;
+        }
+
+        return remembered.Skip(from);
+    }
+
     private async Task OnSignalAsync(Signal signal)
     {
         var repliesTopic = RepliesTopic(Context.Id.Type);
@@ -178,7 +225,7 @@ public sealed partial class LlmAgent : Agent<LlmState>
     {
         var conversation = State.Conversations.GetValueOrDefault(conversationId) ?? new LlmConversation();
         List<ChatMessage> messages = [new(ChatRole.System, _systemPrompt)];
-        messages.AddRange(conversation.Messages.Select(m => new ChatMessage(m.Role == "assistant" ? ChatRole.Assistant : ChatRole.User, m.Text)));
+        messages.AddRange(Replayed(conversation.Messages).Select(m => new ChatMessage(m.Role == "assistant" ? ChatRole.Assistant : ChatRole.User, m.Text)));
         messages.Add(new ChatMessage(ChatRole.User, question));
 
         var client = Client();
@@ -219,7 +266,7 @@ public sealed partial class LlmAgent : Agent<LlmState>
 
         State.Answered++;
         LogAnswered(Context.Logger, Context.Id, conversationId, model, toolCalls.Count);
-        return new LlmAnswer(text, toolCalls, model);
+        return new LlmAnswer(text, toolCalls, model, response.FinishReason?.Value);
     }
 
     private IChatClient Client() =>

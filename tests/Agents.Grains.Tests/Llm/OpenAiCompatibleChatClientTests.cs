@@ -321,6 +321,36 @@ public sealed class OpenAiCompatibleChatClientTests : IAsyncLifetime
         Assert.Contains("choices", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("""{"choices":[42]}""", "choices[0] has no \"message\" object")]
+    [InlineData("""{"choices":["text"]}""", "choices[0] has no \"message\" object")]
+    public async Task A_completion_whose_choice_is_not_an_object_is_an_LlmException(string body, string reason)
+    {
+        _server.Respond = _ => new FakeReply(200, body);
+
+        var error = await Assert.ThrowsAsync<LlmException>(() => Client().GetResponseAsync("hi", cancellationToken: _limit.Token));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("42", "a stream chunk is a JSON object, not Number")]
+    [InlineData("""{"choices":[null]}""", "choices[0] is a JSON object, not Null")]
+    public async Task A_stream_chunk_that_is_not_an_object_is_an_LlmException(string chunk, string reason)
+    {
+        _server.Respond = _ => FakeReply.Stream(chunk);
+
+        var error = await Assert.ThrowsAsync<LlmException>(async () =>
+        {
+            await foreach (var _ in Client().GetStreamingResponseAsync("hi", cancellationToken: _limit.Token))
+            {
+            }
+        });
+
+        Assert.Contains("not a chat completion chunk", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Streaming_reads_server_sent_events_and_assembles_tool_calls()
     {

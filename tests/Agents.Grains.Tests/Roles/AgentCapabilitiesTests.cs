@@ -59,7 +59,7 @@ public sealed class AgentCapabilitiesTests : IAsyncLifetime
         Assert.Equal("", orders.Requests["cancel"]);
 
         Assert.Equal(["#"], capabilities.Find("chat")!.Topics.ToArray());
-        Assert.Equal(["ask", "history"], capabilities.Find("chat")!.Requests.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["ask", "history", "reset"], capabilities.Find("chat")!.Requests.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["stats"], capabilities.Find("desk")!.Requests.Keys);
         Assert.Equal(["current", "summaries"], capabilities.Find("counts")!.Requests.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(["recent"], capabilities.Find("recent")!.Requests.Keys);

@@ -127,7 +127,7 @@ public sealed class LlmAgentTests : IAsyncLifetime
 
         var reply = await _cluster.AskAsync<LlmAnswer>("remote", "carol", "ask", """{"question":"Where is my order B-2?"}""");
 
-        Assert.Equal(("Order B-2 has shipped.", "test-model-x"), (reply.Answer, reply.Model));
+        Assert.Equal(("Order B-2 has shipped.", "test-model-x", "stop"), (reply.Answer, reply.Model, reply.FinishReason));
         Assert.Equal(["orders_status"], reply.ToolCalls);
         var first = _server.Requests[0].Json;
         Assert.Equal("test-model-x", first.GetProperty("model").GetString());
@@ -152,6 +152,42 @@ public sealed class LlmAgentTests : IAsyncLifetime
         Assert.Equal(
             [("system", "You answer about orders."), ("user", "Where is my order B-2?"), ("assistant", "Order B-2 has shipped."), ("user", "And before?")],
             _server.Requests[2].Json.GetProperty("messages").EnumerateArray().Select(m => (m.GetProperty("role").GetString(), m.GetProperty("content").GetString())));
+    }
+
+    [Fact]
+    public async Task Reset_forgets_one_conversation_and_keeps_the_others()
+    {
+        await _cluster.AskAsync("helper", "gina", "ask", "\"first\"");
+        await _cluster.AskAsync("helper", "gina", "ask", """{"question":"elsewhere","conversation":"other"}""");
+
+        var reset = await _cluster.AskAsync("helper", "gina", "reset");
+
+        Assert.Equal(("default", 2), (reset.GetProperty("conversation").GetString(), reset.GetProperty("forgotten").GetInt32()));
+        Assert.Empty(await _cluster.AskAsync<List<LlmMessage>>("helper", "gina", "history"));
+        Assert.Equal(2, (await _cluster.AskAsync<List<LlmMessage>>("helper", "gina", "history", "\"other\"")).Count);
+        Assert.Equal(0, (await _cluster.AskAsync("helper", "gina", "reset", "\"never-used\"")).GetProperty("forgotten").GetInt32());
+    }
+
+    [Fact]
+    public void A_question_replays_the_newest_messages_that_fit_the_character_limit_starting_with_a_question()
+    {
+        static LlmMessage Message(string role, int length) => new(role, new string(role[0], length));
+        var half = LlmAgent.MaxReplayedCharacters / 2;
+
+        // Everything fits: everything is replayed.
+        List<LlmMessage> short_ = [Message("user", 10), Message("assistant", 10)];
+        Assert.Equal(short_, LlmAgent.Replayed(short_));
+
+        // Only the last exchange fits.
+        List<LlmMessage> long_ = [Message("user", half), Message("assistant", half), Message("user", 100), Message("assistant", half)];
+        Assert.Equal(long_[2..], LlmAgent.Replayed(long_));
+
+        // The oldest message that would fit is an answer without its question: it is left out too.
+        List<LlmMessage> split = [Message("user", half), Message("assistant", 100), Message("user", 100), Message("assistant", half)];
+        Assert.Equal(split[2..], LlmAgent.Replayed(split));
+
+        // A single message longer than the limit is not replayed at all.
+        Assert.Empty(LlmAgent.Replayed([Message("user", 100), Message("assistant", LlmAgent.MaxReplayedCharacters + 1)]));
     }
 
     [Fact]

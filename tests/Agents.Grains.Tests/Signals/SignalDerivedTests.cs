@@ -1,3 +1,4 @@
+using Agents.Runtime.Testing;
 using Agents.Serialization;
 using Agents.Signals;
 using Agents.Streams;
@@ -52,6 +53,7 @@ public sealed class SignalDerivedTests
     [Fact]
     public void A_signal_read_off_the_wire_fingerprints_its_id()
     {
+        WireTypes.Register(typeof(Signal).Assembly); // as a silo does; this test starts none
         var sent = Signal.Create("tickets.created", """{"n":1}""", "/tests") with { Id = "wire-1" };
         sent.Derive();
 
