@@ -70,6 +70,9 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
     /// <summary>The gateways known now.</summary>
     public IReadOnlyList<EndPoint> Gateways => _gateways.All;
 
+    /// <summary>The gateways the client keeps a connection to, or keeps reconnecting to (diagnostics and tests).</summary>
+    internal IReadOnlyCollection<EndPoint> MaintainedGateways => _connections.Endpoints;
+
     /// <summary>The gateway the client is connected to, if it is connected.</summary>
     public EndPoint? ConnectedGateway => _gateways.Current is { } current && _connections.TryGetConnection(current, out _) ? current : null;
 
@@ -247,7 +250,11 @@ internal sealed partial class GatewayClusterClient : IClusterClient, IGrainCallR
         }
 
         await _table.InitializeAsync(cancellationToken).ConfigureAwait(false);
-        _gateways.Update(await _table.ReadAllAsync(cancellationToken).ConfigureAwait(false));
+        foreach (var gone in _gateways.Update(await _table.ReadAllAsync(cancellationToken).ConfigureAwait(false)))
+        {
+            // Its silo is dead: stop reconnecting to it (a rolling deploy would otherwise leave a loop per old address).
+            await _connections.ForgetAsync(gone).ConfigureAwait(false);
+        }
     }
 
     private async Task RefreshPeriodicallyAsync()

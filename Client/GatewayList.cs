@@ -64,17 +64,23 @@ internal sealed class GatewayList
         }
     }
 
-    /// <summary>Merges the Active silos' gateways from a membership view into the configured list.</summary>
-    public void Update(MembershipSnapshot snapshot)
+    /// <summary>
+    /// Merges the Active silos' gateways from a membership view into the configured list. Returns the gateways to forget:
+    /// those that left the list whose silo is Dead or gone from the table (not one still shutting down, whose calls in
+    /// flight may yet be answered), and never a configured one.
+    /// </summary>
+    public IReadOnlyList<EndPoint> Update(MembershipSnapshot snapshot)
     {
-        var fromTable = snapshot.Entries
-            .Select(e => e.Entry)
-            .Where(e => e.Status == SiloStatus.Active && e.GatewayPort > 0)
-            .Select(e => Parse($"{e.Silo.Host}:{e.GatewayPort.ToString(CultureInfo.InvariantCulture)}"));
-        var current = _all.ElementAtOrDefault(Volatile.Read(ref _current));
+        EndPoint GatewayOf(MembershipEntry e) => Parse($"{e.Silo.Host}:{e.GatewayPort.ToString(CultureInfo.InvariantCulture)}");
+        var entries = snapshot.Entries.Select(e => e.Entry).Where(e => e.GatewayPort > 0).ToArray();
+        var fromTable = entries.Where(e => e.Status == SiloStatus.Active).Select(GatewayOf);
+        var before = _all;
+        var current = before.ElementAtOrDefault(Volatile.Read(ref _current));
         var all = _configured.Concat(fromTable).Distinct().ToArray();
         _all = all;
         Volatile.Write(ref _current, current is null ? 0 : Math.Max(0, Array.IndexOf(all, current)));
+        var stillThere = entries.Where(e => e.Status != SiloStatus.Dead).Select(GatewayOf);
+        return [.. before.Except(all).Except(stillThere).Except(_configured)];
     }
 
     public static bool TryParse(string value, out EndPoint endpoint)

@@ -108,6 +108,25 @@ public sealed class GatewayClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_gateway_whose_silo_died_is_forgotten_once_the_table_says_so_instead_of_reconnected_for_ever()
+    {
+        using var host = await StartClientAsync(o => o.GatewayRefreshPeriod = TimeSpan.FromMilliseconds(200), services => services.AddSingleton(_cluster.MembershipTable!));
+        var client = host.Services.GetRequiredService<GatewayClusterClient>();
+        await client.GetGrain<IGreeterGrain>("before-death").Greet(new Greeting { To = "x", Times = 1 });
+        var connected = client.ConnectedGateway ?? throw new InvalidOperationException("not connected");
+        var dying = _cluster.Silos.Single(s => connected.ToString()!.EndsWith($":{s.GatewayPort}", StringComparison.Ordinal));
+        Assert.Contains(connected, client.MaintainedGateways);
+
+        await _cluster.KillSiloAsync(dying);
+
+        // The membership protocol declares the silo dead; the next refresh drops its gateway and stops reconnecting to it.
+        await Eventually(() => Task.FromResult(!client.MaintainedGateways.Contains(connected) && !client.Gateways.Contains(connected)));
+        var survivor = _cluster.RunningSilos.Single();
+        Assert.Equal("hello y", await client.GetGrain<IGreeterGrain>("after-death").Greet(new Greeting { To = "y", Times = 1 }));
+        Assert.EndsWith($":{survivor.GatewayPort}", client.ConnectedGateway!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_client_with_no_reachable_gateway_fails_to_start_naming_what_it_tried()
     {
         var error = await Assert.ThrowsAsync<SiloUnavailableException>(() => StartClientAsync(o => o.Gateways.Add("127.0.0.1:1")));
