@@ -47,7 +47,7 @@ internal static partial class OpenAiWire
                 }
 
                 var arguments = function is { } g && g.TryGetProperty("arguments", out var a) ? ArgumentsText(a) : "";
-                contents.Add(CreateCall(String(toolCall, "id") ?? $"call_{index}", name, arguments));
+                contents.Add(CreateCall(String(toolCall, "id") ?? SubstituteCallId(index), name, arguments));
                 index++;
             }
         }
@@ -199,6 +199,12 @@ internal static partial class OpenAiWire
             ReasoningTokenCount = Object(usage, "completion_tokens_details") is { } output ? Long(output, "reasoning_tokens") : null,
         };
     }
+
+    /// <summary>
+    /// An id for a tool call the server sent without one: unique (a later round's call_0 must not pass for this one when the
+    /// history is replayed, or a strict server refuses a tool call with no answer), and shaped like the ids servers give.
+    /// </summary>
+    internal static string SubstituteCallId(int index) => $"call_{index}_{Guid.NewGuid():N}";
 
     private static string? String(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

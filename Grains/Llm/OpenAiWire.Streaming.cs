@@ -90,7 +90,7 @@ internal static partial class OpenAiWire
                     throw new FormatException($"the streamed tool call {index} never got a function name");
                 }
 
-                contents.Add(CreateCall(call.Id ?? $"call_{index}", call.Name, call.Arguments.ToString()));
+                contents.Add(CreateCall(call.Id ?? SubstituteCallId(index), call.Name, call.Arguments.ToString()));
             }
 
             if (_usage is not null)

@@ -40,7 +40,7 @@
  *     "usage": {"prompt_tokens","completion_tokens","total_tokens","prompt_tokens_details":{"cached_tokens"},"completion_tokens_details":{"reasoning_tokens"}} }
  *   -> ChatResponse with one assistant message: TextReasoningContent, TextContent, then one FunctionCallContent per tool call
  *      in order; ResponseId = MessageId = id, ModelId = model, CreatedAt = created, FinishReason, Usage, RawRepresentation = the JSON.
- *   Only choices[0] is read ("n" is never sent). A tool call without an id gets "call_{index}". Arguments that are not a JSON
+ *   Only choices[0] is read ("n" is never sent). A tool call without an id gets "call_{index}_{unique}". Arguments that are not a JSON
  *   object give a FunctionCallContent whose Exception says why (ToolCallingChatClient sends that back to the model).
  *
  * STREAMING (text/event-stream: "data: {chunk}" events separated by blank lines, ending with "data: [DONE]")

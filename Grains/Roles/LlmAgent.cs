@@ -293,6 +293,11 @@ public sealed partial class LlmAgent : Agent<LlmState>
                 {
                     tools.Add(tool);
                 }
+                else
+                {
+                    // Function names allow only letters, digits, '_' and '-' and 64 characters, so two requests can come out alike.
+                    LogToolNameTaken(Context.Logger, Context.Id, type, request, tool.Name);
+                }
             }
         }
 
@@ -331,6 +336,9 @@ public sealed partial class LlmAgent : Agent<LlmState>
 
     [LoggerMessage(4320, LogLevel.Debug, "LLM agent {Agent} answered in conversation {Conversation} with model {Model} after {ToolCalls} tool call(s)")]
     private static partial void LogAnswered(ILogger logger, AgentId agent, string conversation, string model, int toolCalls);
+
+    [LoggerMessage(4322, LogLevel.Warning, "LLM agent {Agent} cannot offer request '{Request}' of agent type '{Type}' as a tool: its function name {Function} is already taken by another request (names keep letters, digits, '_' and '-', and 64 characters); rename one of the requests")]
+    private static partial void LogToolNameTaken(ILogger logger, AgentId agent, string type, string request, string function);
 
     [LoggerMessage(4321, LogLevel.Debug, "LLM agent {Agent} ignored signal {SignalId} on its own replies topic {Topic}")]
     private static partial void LogOwnReplyIgnored(ILogger logger, AgentId agent, string signalId, string topic);

@@ -321,6 +321,19 @@ public sealed class OpenAiCompatibleChatClientTests : IAsyncLifetime
         Assert.Contains("choices", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Tool_calls_the_server_sent_without_an_id_get_ids_no_other_call_shares()
+    {
+        const string Completion = """{"choices":[{"message":{"role":"assistant","tool_calls":[{"type":"function","function":{"name":"f","arguments":"{}"}}]}}]}""";
+        string IdOf(ChatResponse response) => response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Single().CallId;
+
+        var first = IdOf(OpenAiWire.ReadResponse(JsonDocument.Parse(Completion).RootElement));
+        var second = IdOf(OpenAiWire.ReadResponse(JsonDocument.Parse(Completion).RootElement));
+
+        Assert.StartsWith("call_0_", first, StringComparison.Ordinal);
+        Assert.NotEqual(first, second); // a later round's call must not pass for an earlier one when the history is replayed
+    }
+
     [Theory]
     [InlineData("""{"choices":[42]}""", "choices[0] has no \"message\" object")]
     [InlineData("""{"choices":["text"]}""", "choices[0] has no \"message\" object")]
