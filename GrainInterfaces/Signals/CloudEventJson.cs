@@ -33,6 +33,11 @@ public static class CloudEventJson
         WriteOptional(writer, "correlationid", signal.CorrelationId);
         WriteOptional(writer, "causationid", signal.CausationId);
         WriteOptional(writer, "traceparent", signal.TraceParent);
+        if (signal.Hops > 0)
+        {
+            writer.WriteNumber("hops", signal.Hops);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -74,6 +79,7 @@ public static class CloudEventJson
             CorrelationId = Optional(cloudEvent, "correlationid"),
             CausationId = Optional(cloudEvent, "causationid"),
             TraceParent = Optional(cloudEvent, "traceparent"),
+            Hops = cloudEvent.TryGetProperty("hops", out var hops) && hops.TryGetInt32(out var count) && count > 0 ? count : 0,
         };
     }
 

@@ -52,6 +52,13 @@ public sealed record Signal : IStreamItemSize
     [Id(8)]
     public string? TraceParent { get; init; }
 
+    /// <summary>
+    /// How many signals led to this one: 0 for a signal published from outside a handler, one more than its cause's for a
+    /// signal a handler published. Agents refuse to go past Agents:Service:MaxSignalHops, which ends loops between agents.
+    /// </summary>
+    [Id(9)]
+    public int Hops { get; init; }
+
     // Computed from the fields above on first use; not copied by `with` and not part of the value (SignalDerived.cs).
     private SignalDerived _derived;
 
@@ -67,6 +74,7 @@ public sealed record Signal : IStreamItemSize
         CorrelationId = original.CorrelationId;
         CausationId = original.CausationId;
         TraceParent = original.TraceParent;
+        Hops = original.Hops;
     }
 
     /// <summary>At most the bytes this signal takes on the wire: every character as 3 UTF-8 bytes, plus the fixed fields.</summary>
@@ -119,13 +127,14 @@ public sealed record Signal : IStreamItemSize
     public static Signal Create<T>(string topic, T data, string source, string? subject = null) =>
         Create(topic, JsonSerializer.Serialize(data, SignalJson.Options), source, subject);
 
-    /// <summary>A signal caused by this one: same correlation (or this id when it had none), causation = this id.</summary>
+    /// <summary>A signal caused by this one: same correlation (or this id when it had none), causation = this id, one more hop.</summary>
     public Signal Caused(string topic, string dataJson, string source, string? subject = null) =>
         Create(topic, dataJson, source, subject) with
         {
             CorrelationId = CorrelationId ?? Id,
             CausationId = Id,
             TraceParent = TraceParent,
+            Hops = Hops + 1,
         };
 
     /// <summary>Whether <paramref name="id"/> can be a signal id: 1 to <see cref="MaxIdLength"/> characters, no control characters.</summary>

@@ -42,6 +42,14 @@ public sealed class AgentContext
         var json = data is JsonElement element ? element.GetRawText() : JsonSerializer.Serialize(data, SignalJson.Options);
         var source = $"/agents/{Id.Type}/{Id.Key}";
         var signal = CurrentSignal is { } cause ? cause.Caused(topic, json, source, subject) : Signal.Create(topic, json, source, subject);
+        if (signal.Hops > _grain.MaxSignalHops)
+        {
+            throw new SignalLoopException(
+                $"{Id} would publish on {topic} a signal {signal.Hops} hops from the one that began its chain (correlation {signal.CorrelationId}; caused by " +
+                $"{signal.CausationId} on {CurrentSignal!.Topic}), past Agents:Service:MaxSignalHops ({_grain.MaxSignalHops}). Agents are likely publishing on each other's topics " +
+                "in a loop: check the topology's routes for a cycle, or raise the limit if the chain is meant to be this long.");
+        }
+
         return _grain.PublishAsync(signal);
     }
 

@@ -70,6 +70,9 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
 
     internal TimeProvider Time => _time;
 
+    /// <summary>Agents:Service:MaxSignalHops: the longest causation chain a handler may publish into.</summary>
+    internal int MaxSignalHops => _options.MaxSignalHops;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _id = AgentId.FromGrainKey(this.GetPrimaryKeyString());

@@ -33,9 +33,21 @@ public sealed class AgentServiceOptions
     /// </summary>
     public int MaxSignalsInFlight { get; set; } = 16_384;
 
+    /// <summary>
+    /// The longest chain of signals one outside signal may cause (<see cref="Signals.Signal.Hops"/>): a handler that would
+    /// publish past it fails without retries and its signal is dead-lettered naming the chain, which ends a loop of agents
+    /// publishing on each other's topics instead of letting it run (and, with llm agents, bill) for ever.
+    /// </summary>
+    public int MaxSignalHops { get; set; } = 32;
+
     /// <summary>Checks every value; the messages name the setting.</summary>
     public IEnumerable<string> Validate()
     {
+        if (MaxSignalHops is < 1 or > 10_000)
+        {
+            yield return $"{SectionName}:MaxSignalHops must be between 1 and 10000 (was {MaxSignalHops}).";
+        }
+
         if (MaxAttempts is < 1 or > 100)
         {
             yield return $"{SectionName}:MaxAttempts must be between 1 and 100 (was {MaxAttempts}).";
