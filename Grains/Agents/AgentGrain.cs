@@ -296,6 +296,11 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
     internal async Task SaveAgentStateAsync()
     {
         var (agent, _) = Attached();
+
+        // What is stored now: if the write fails, the record goes back to it, so a retry starts from the stored state and
+        // not from the failed attempt's (which would count its signal twice).
+        var (storedState, storedRecent, storedHandled, storedHandledSaved) =
+            (_record.State.State, _record.State.RecentSignals, _record.State.SignalsHandled, _handledCountSaved);
         _record.State.State = agent.SaveState();
         if (_context?.CurrentSignal is { } handling && handling.IdFingerprint is var handled && !_recent.Contains(handled))
         {
@@ -312,7 +317,16 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
             _record.State.RecentSignals = _recent.Save(AgentRecord.RememberedSignals);
         }
 
-        await _record.WriteStateAsync();
+        try
+        {
+            await _record.WriteStateAsync();
+        }
+        catch
+        {
+            (_record.State.State, _record.State.RecentSignals, _record.State.SignalsHandled, _handledCountSaved) =
+                (storedState, storedRecent, storedHandled, storedHandledSaved);
+            throw;
+        }
     }
 
     internal Task PublishAsync(Signal signal)

@@ -54,7 +54,11 @@ public sealed class SinkAgent : Agent<SinkState>
             IEnumerable<Signal> signals = State.Signals;
             if (query?.Topic is { } topic)
             {
-                var pattern = TopicPattern.Parse(topic);
+                if (!TopicPattern.TryParse(topic, out var pattern, out var error))
+                {
+                    throw new AgentRequestException($"'topic' must be a topic or pattern such as alerts.* ({error}).");
+                }
+
                 signals = signals.Where(s => pattern.Matches(s.Topic));
             }
 

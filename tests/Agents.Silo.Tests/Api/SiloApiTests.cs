@@ -163,7 +163,7 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
         { "POST", "api/agents/triage/alice/ask/refund", "{}", HttpStatusCode.BadRequest, "does not answer 'refund'" },
         { "POST", "api/agents/triage/alice/ask", "{}", HttpStatusCode.BadRequest, "name the one to ask" },
         { "POST", "api/agents/triage/alice/ask/close", "{\"ticket\": \"T-404\"}", HttpStatusCode.BadRequest, "no open ticket 'T-404'" },
-        { "POST", "api/agents/recent/alerts/ask/recent", "{\"topic\": \"a..b\"}", HttpStatusCode.InternalServerError, "failed" },
+        { "POST", "api/agents/recent/alerts/ask/recent", "{\"topic\": \"a..b\"}", HttpStatusCode.BadRequest, "'topic' must be a topic or pattern such as alerts.*" },
         { "POST", "api/signals/bad..topic", "{}", HttpStatusCode.BadRequest, "'bad..topic' is not a topic" },
         { "POST", "api/signals/tickets.new", "{\"customer\": ", HttpStatusCode.BadRequest, "not valid JSON" },
         { "POST", "api/signals/tickets.new?id=" + new string('i', 201), "{}", HttpStatusCode.BadRequest, "A signal id must be 1 to 200 characters" },

@@ -1,0 +1,108 @@
+using Agents.Agents;
+using Agents.Grains.Tests.Roles;
+using Agents.Runtime.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace Agents.Grains.Tests.Agents;
+
+/// <summary>
+/// A handler whose save fails is retried from the state that is stored, not from the failed attempt's: with the database
+/// locked by another connection, each attempt's write fails; once it is free, the signal counts once.
+/// </summary>
+public sealed class AgentSaveFailureTests : IAsyncLifetime
+{
+    private const string Yaml = """
+        agents: { tally: {} }
+        routes:
+          - topic: tally.#
+            agent: tally
+            key: { json: $.k }
+        """;
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("agents-save-failure-").FullName;
+    private TestCluster _cluster = null!;
+
+    private string Database => Path.Combine(_directory, "grains.db");
+
+    public Task InitializeAsync()
+    {
+        _cluster = RoleCluster.Builder(
+                Yaml,
+                agents => agents.AddAgent<TallyAgent>("tally"),
+                ["tally"],
+                new Dictionary<string, string?>
+                {
+                    ["Agents:Service:MaxAttempts"] = "60",
+                    ["Agents:Service:FirstRetryDelay"] = "00:00:00.050",
+                    ["Agents:Service:MaxRetryDelay"] = "00:00:00.100",
+                },
+                sqliteFile: Database)
+            .WithConfiguration("Agents:Storage:Default:BusyTimeout", "00:00:00.050")
+            .Build();
+        return _cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _cluster.StopAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_signal_whose_saves_failed_counts_once_when_the_save_finally_succeeds()
+    {
+        await _cluster.PublishAsync("tally.add", new { k = "t" });
+        await Eventually.HoldsAsync(async () => (await _cluster.AskAsync<int>("tally", "t", "count")) == 1, "the first signal is counted");
+
+        await using (var locker = new SqliteConnection($"Data Source={Database}"))
+        {
+            await locker.OpenAsync();
+            await using (var exclusive = locker.CreateCommand())
+            {
+                exclusive.CommandText = "BEGIN EXCLUSIVE;";
+                await exclusive.ExecuteNonQueryAsync();
+            }
+
+            await _cluster.PublishAsync("tally.add", new { k = "t" });
+            await Eventually.HoldsAsync(() => TallyAgent.FailedSaves >= 3, "the agent's saves fail while the database is locked");
+
+            await using var release = locker.CreateCommand();
+            release.CommandText = "ROLLBACK;";
+            await release.ExecuteNonQueryAsync();
+        }
+
+        await Eventually.HoldsAsync(async () => (await _cluster.DescribeAsync("tally", "t")).SignalsHandled == 2, "the second signal is handled once the database is free");
+        Assert.Equal(2, await _cluster.AskAsync<int>("tally", "t", "count"));
+        Assert.Equal(0, (await _cluster.DescribeAsync("tally", "t")).SignalsDeadLettered);
+    }
+
+    /// <summary>Counts the signals it handles and saves after each; counts its failed saves.</summary>
+    public sealed class TallyAgent : Agent<TallyAgent.Tally>
+    {
+        private static int _failedSaves;
+
+        public static int FailedSaves => Volatile.Read(ref _failedSaves);
+
+        protected override void Configure(AgentBehavior agent) => agent
+            .On("tally.#", async _ =>
+            {
+                State.Count++;
+                try
+                {
+                    await SaveStateAsync();
+                }
+                catch
+                {
+                    Interlocked.Increment(ref _failedSaves);
+                    throw;
+                }
+            })
+            .Answer<object?, int>("count", _ => Task.FromResult(State.Count));
+
+        public sealed class Tally
+        {
+            public int Count { get; set; }
+        }
+    }
+}
