@@ -232,7 +232,7 @@ internal static class SignalEndpoints
     /// keep-alive comment; signals dropped because the reader fell behind are reported as an
     /// event <c>dropped</c>.
     /// </summary>
-    private static async Task FollowAsync(string pattern, HttpContext context, SignalFeed feed, Microsoft.Extensions.Options.IOptions<ApiOptions> options)
+    private static async Task FollowAsync(string pattern, HttpContext context, SignalFeed feed, Microsoft.Extensions.Options.IOptions<ApiOptions> options, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
     {
         if (!TopicPattern.TryParse(pattern, out var topics, out var error))
         {
@@ -245,7 +245,10 @@ internal static class SignalEndpoints
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
-        var cancel = context.RequestAborted;
+        // The stream ends when the follower goes or the silo starts stopping: an open stream would otherwise hold the web
+        // server's graceful stop until the host's budget ran out (the follower's EventSource reconnects to a live silo).
+        using var followed = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var cancel = followed.Token;
         var body = response.BodyWriter;
         await WriteAsync(body, $": following {topics.Text}\n\n", cancel);
         var reader = subscription.Reader;

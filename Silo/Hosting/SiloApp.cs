@@ -41,12 +41,37 @@ internal static partial class SiloApp
             await app.RunAsync();
             return 0;
         }
-        catch (Exception error) when (error is AgentsConfigurationException or OptionsValidationException or TopologyException or LlmException)
+        catch (Exception error) when (ConfigurationProblems(error) is { Count: > 0 } problems)
         {
-            Console.Error.WriteLine($"agents: configuration error: {error.Message}");
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine($"agents: configuration error: {problem}");
+            }
+
+            return 1;
+        }
+        catch (AgentsException error)
+        {
+            // The silo could not start (say, it could not join its cluster): what happened, without a stack trace.
+            Console.Error.WriteLine($"agents: the silo could not start: {error.Message}");
             return 1;
         }
     }
+
+    /// <summary>
+    /// The configuration mistakes <paramref name="error"/> reports, each a line naming the key; empty when it is not one.
+    /// Several bad sections arrive together (an AggregateException); a value that is not of its setting's type comes from
+    /// the configuration binder.
+    /// </summary>
+    private static List<string> ConfigurationProblems(Exception error) => error switch
+    {
+        AgentsConfigurationException or OptionsValidationException or TopologyException or LlmException => [error.Message],
+        InvalidOperationException when error.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
+            [error.InnerException is { } inner ? $"{error.Message} {inner.Message}" : error.Message],
+        AggregateException all when all.InnerExceptions.Select(ConfigurationProblems).ToList() is var each && each.All(p => p.Count > 0) =>
+            [.. each.SelectMany(p => p)],
+        _ => [],
+    };
 
     private static void Announce(WebApplication app, AgentTypeRegistry registry, ApiOptions api)
     {

@@ -60,6 +60,20 @@ public sealed class StartupErrorTests : IDisposable
         Assert.DoesNotContain("hunter2", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_value_of_the_wrong_type_or_out_of_range_stops_the_silo_with_a_line_naming_the_key_and_no_stack_trace()
+    {
+        var wrongType = await RunUntilExitAsync(new() { ["Agents:Api:MaxBodyBytes"] = "1MB" });
+
+        Assert.Contains("agents: configuration error: Failed to convert configuration value '1MB' at 'Agents:Api:MaxBodyBytes'", wrongType, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", wrongType, StringComparison.Ordinal);
+
+        var twoSections = await RunUntilExitAsync(new() { ["Agents:Silo:ResponseTimeout"] = "-00:00:01", ["Agents:Networking:MaxFrameSize"] = "10" });
+
+        Assert.Contains("agents: configuration error: Agents:Silo:ResponseTimeout: must be a positive time span", twoSections, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", twoSections, StringComparison.Ordinal);
+    }
+
     private static async Task<string> RunUntilExitAsync(Dictionary<string, string?> configuration)
     {
         configuration["Agents:Storage:Default:Provider"] = "Memory";

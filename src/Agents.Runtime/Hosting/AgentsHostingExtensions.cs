@@ -51,6 +51,18 @@ public static class AgentsHostingExtensions
         services.AddSingleton<IClusterStatus, ClusterStatus>();
         services.AddHostedService<SiloHostedService>();
 
+        // The host's own stop budget (30 s by default) covers every hosted service, the web server first: give the silo room
+        // for its ShutdownTimeout (grains deactivating and writing state) plus leaving the cluster, unless the host was
+        // given a longer budget already.
+        services.AddOptions<HostOptions>().Configure<IOptions<SiloOptions>>((host, siloOptions) =>
+        {
+            var needed = siloOptions.Value.ShutdownTimeout + SiloHostedService.LeaveBudget + TimeSpan.FromSeconds(5);
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
+
         silo.AddStorageProviderKind("Memory", static (s, name, _) => s.AddMemoryGrainStorage(name));
         silo.AddStreamProviderKind("Memory", static (s, name, _) => s.AddMemoryStreams(name));
         // A cluster of one whose table lives in this process: the silo listens on its silo and

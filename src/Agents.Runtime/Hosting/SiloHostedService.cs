@@ -18,21 +18,41 @@ internal sealed partial class SiloHostedService(SiloRuntime runtime, IOptions<Si
         LogStarted(logger, silo.SiloName ?? Environment.MachineName, silo.ClusterId, runtime.Registry.GrainTypes.Count(), string.Join(", ", runtime.Registry.GrainTypes.Select(t => t.Value).Order(StringComparer.Ordinal)));
     }
 
+    /// <summary>How long leaving the cluster (the membership row marked Dead, connections closed) may take, even when the host's stop budget ran out.</summary>
+    public static readonly TimeSpan LeaveBudget = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Leaves gracefully: the cluster is told, every grain deactivates (writing its state) within ShutdownTimeout, then the
+    /// silo leaves. If the host's stop budget runs out first, deactivation stops there, but the silo still leaves within
+    /// LeaveBudget, so peers learn of it from the table at once instead of by missed probes.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (cluster is not null)
+        try
         {
-            await cluster.BeginLeavingAsync(cancellationToken);
+            if (cluster is not null)
+            {
+                await cluster.BeginLeavingAsync(cancellationToken);
+            }
+
+            await runtime.Catalog.DeactivateAllAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStopCutShort(logger, runtime.Catalog.ActivationCount);
         }
 
-        await runtime.Catalog.DeactivateAllAsync(cancellationToken);
         if (cluster is not null)
         {
-            await cluster.LeaveAsync(cancellationToken);
+            using var leave = new CancellationTokenSource(LeaveBudget);
+            await cluster.LeaveAsync(leave.Token);
         }
 
         LogStopped(logger);
     }
+
+    [LoggerMessage(3, LogLevel.Warning, "The host's shutdown timeout ran out before every grain deactivated ({Count} still active; their unsaved state is lost); leaving the cluster now. Give the host (HostOptions.ShutdownTimeout, a container's grace period) more time than Agents:Silo:ShutdownTimeout")]
+    private static partial void LogStopCutShort(ILogger logger, int count);
 
     [LoggerMessage(1, LogLevel.Information, "Silo {SiloName} started in cluster {ClusterId} with {Count} grain types: {GrainTypes}")]
     private static partial void LogStarted(ILogger logger, string siloName, string clusterId, int count, string grainTypes);
