@@ -46,7 +46,7 @@ internal sealed partial class SiloCluster : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("Agents.Runtime.Cluster");
         var silo = siloOptions.Value;
         var networking = networkingOptions.Value;
-        var host = string.IsNullOrEmpty(networking.AdvertisedAddress) ? networking.ListenAddress : networking.AdvertisedAddress;
+        var host = AdvertisedAddress.Of(networking);
         // Bind both ports now (port 0: a free one), so the address in the hello and the table is the
         // one actually listened on; accepting starts in StartAsync.
         var listenAddress = System.Net.IPAddress.Parse(networking.ListenAddress);

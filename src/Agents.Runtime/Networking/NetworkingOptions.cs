@@ -30,8 +30,8 @@ public sealed class NetworkingOptions
 
     /// <summary>
     /// The host name or address peers and clients use to reach this silo, when it differs from
-    /// <see cref="ListenAddress"/> (a container listening on 0.0.0.0 advertises its own name or IP).
-    /// Empty: <see cref="ListenAddress"/>.
+    /// <see cref="ListenAddress"/>. Empty: <see cref="ListenAddress"/>, or, when that is 0.0.0.0 (or ::), this
+    /// machine's first address that is neither loopback nor link-local (what a container needs).
     /// </summary>
     public string? AdvertisedAddress { get; set; }
 

@@ -1,3 +1,4 @@
+using Agents.Runtime.Hosting;
 using Agents.Runtime.Networking;
 using Agents.Runtime.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,5 +95,31 @@ public sealed class NetworkingOptionsTests
         using var plain = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
         new ConnectionFactory(new NetworkingOptions { DeadPeerTimeout = TimeSpan.Zero }, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).Tune(plain);
         Assert.Equal(0, (int)plain.GetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive)!);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", null, "127.0.0.1")]
+    [InlineData("127.0.0.1", "silo-0.internal", "silo-0.internal")]
+    [InlineData("0.0.0.0", "10.1.2.3", "10.1.2.3")]
+    public void A_silo_advertises_its_advertised_address_else_its_listen_address(string listen, string? advertised, string expected) =>
+        Assert.Equal(expected, AdvertisedAddress.Of(new NetworkingOptions { ListenAddress = listen, AdvertisedAddress = advertised }));
+
+    [Fact]
+    public void A_silo_listening_on_every_interface_advertises_this_machines_address_not_0_0_0_0()
+    {
+        var options = new NetworkingOptions { ListenAddress = "0.0.0.0" };
+        if (AdvertisedAddress.MachineAddress(System.Net.Sockets.AddressFamily.InterNetwork) is { } machine)
+        {
+            var advertised = AdvertisedAddress.Of(options);
+            Assert.Equal(machine.ToString(), advertised);
+            Assert.False(System.Net.IPAddress.IsLoopback(System.Net.IPAddress.Parse(advertised)));
+            Assert.NotEqual("0.0.0.0", advertised);
+        }
+        else
+        {
+            // A machine with loopback alone: the silo cannot guess, and says what to set.
+            var error = Assert.Throws<AgentsConfigurationException>(() => AdvertisedAddress.Of(options));
+            Assert.Contains("Agents:Networking:AdvertisedAddress", error.Message, StringComparison.Ordinal);
+        }
     }
 }
