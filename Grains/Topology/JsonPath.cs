@@ -96,7 +96,11 @@ public sealed partial class JsonPath
         return true;
     }
 
-    /// <summary>The value at this path in <paramref name="root"/>, if there is one.</summary>
+    /// <summary>
+    /// The value at this path in <paramref name="root"/>, if there is one. Where an object repeats a member name, the first
+    /// one counts, as in <see cref="Read"/> (JsonElement.TryGetProperty would take the last), so a router's rules and a
+    /// route's key always read the same member.
+    /// </summary>
     public bool TryEvaluate(JsonElement root, out JsonElement value)
     {
         value = root;
@@ -104,7 +108,7 @@ public sealed partial class JsonPath
         {
             if (step.Name is { } name)
             {
-                if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out value))
+                if (value.ValueKind != JsonValueKind.Object || !TryGetFirst(value, name, out value))
                 {
                     return false;
                 }
@@ -120,6 +124,21 @@ public sealed partial class JsonPath
         }
 
         return true;
+    }
+
+    private static bool TryGetFirst(JsonElement obj, string name, out JsonElement value)
+    {
+        foreach (var member in obj.EnumerateObject())
+        {
+            if (member.NameEquals(name))
+            {
+                value = member.Value;
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
     }
 
     /// <summary>

@@ -84,6 +84,11 @@ internal static partial class SiloApp
             LogOpenApi(logger, string.Join(", ", open));
         }
 
+        if (api.Enabled && !api.UrlsBeyondLoopback().Any() && string.Equals(Environment.GetEnvironmentVariable("DOTNET_RUNNING_IN_CONTAINER"), "true", StringComparison.OrdinalIgnoreCase))
+        {
+            LogLoopbackInContainer(logger, api.Urls);
+        }
+
         LogReady(logger, registry.TypeNames.Count, string.Join(", ", registry.TypeNames), registry.Topology.Routes.Count,
             urls.Count == 0 ? "off" : string.Join(", ", urls.Select(u => $"{u}/ (dashboard), {u}/api")));
     }
@@ -93,4 +98,7 @@ internal static partial class SiloApp
 
     [LoggerMessage(2, LogLevel.Warning, "agents: the HTTP API listens beyond this machine ({Urls}) with no API key: whoever reaches it can ask agents and publish signals. Set Agents:Api:ApiKey (e.g. the environment variable Agents__Api__ApiKey).")]
     private static partial void LogOpenApi(ILogger logger, string urls);
+
+    [LoggerMessage(3, LogLevel.Warning, "agents: this silo runs in a container but its HTTP API listens on loopback only ({Urls}): ingress and HTTP probes cannot reach it. Set Agents:Api:Urls (e.g. Agents__Api__Urls=http://+:8080) and Agents:Api:ApiKey.")]
+    private static partial void LogLoopbackInContainer(ILogger logger, string urls);
 }

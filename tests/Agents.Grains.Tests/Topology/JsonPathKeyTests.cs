@@ -23,6 +23,18 @@ public sealed class JsonPathKeyTests
     }
 
     [Theory]
+    [InlineData("$.k", """{"k":"first","k":"second"}""")]
+    [InlineData("$.a.k", """{"a":{"k":"first","x":1,"k":"second"},"a":{"k":"third"}}""")]
+    public void A_router_rule_reads_the_same_member_as_a_key_where_a_name_repeats(string path, string data)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(data);
+
+        Assert.True(JsonPath.Parse(path).TryEvaluate(document.RootElement, out var value));
+        Assert.Equal(KeyOf(path, data, out _), value.GetString());
+        Assert.Equal("first", value.GetString());
+    }
+
+    [Theory]
     [InlineData("$.customer.id", """{"customer":{"name":"n"}}""", "has nothing at $.customer.id")]
     [InlineData("$.items[5]", """{"items":[1,2]}""", "has nothing at $.items[5]")]
     [InlineData("$.customer.id", """{"customer":"flat"}""", "has nothing at $.customer.id")]
