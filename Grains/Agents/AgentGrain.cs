@@ -242,6 +242,13 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
                     _handledCountSaved = false;
                 }
 
+                if (ex is InconsistentStateException && await ReloadRecordAsync() && _recent.Contains(fingerprint))
+                {
+                    // The record someone else wrote already includes this signal (a save that timed out but was stored).
+                    agent.LoadState(_record.State.State);
+                    return SignalOutcome.Handled;
+                }
+
                 agent.LoadState(_record.State.State);
                 if (ex is IRetryableFailure { CanSucceedOnRetry: false })
                 {
@@ -291,6 +298,27 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
             State = agent.DescribeStateJson(),
             Reminders = await DescribeRemindersAsync(),
         };
+    }
+
+    /// <summary>
+    /// Reads the agent's record again after a save found it written by someone else (a save of this activation that timed
+    /// out but was stored, or another activation), so the retry starts from what is stored and its save can succeed. The
+    /// stored handled ids join the remembered ones. False when the read failed too (the retry then fails the same way).
+    /// </summary>
+    private async Task<bool> ReloadRecordAsync()
+    {
+        try
+        {
+            await _record.ReadStateAsync();
+            _recent.Load(_record.State.RecentSignals);
+            _handledCountSaved = false;
+            return true;
+        }
+        catch (Exception error)
+        {
+            LogReloadFailed(_logger, error, _id);
+            return false;
+        }
     }
 
     internal async Task SaveAgentStateAsync()
@@ -344,6 +372,9 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
 
     private (Agent Agent, AgentBehavior Behavior) Attached() =>
         _agent is { } agent && _behavior is { } behavior ? (agent, behavior) : throw new InvalidOperationException($"Agent {_id} is not activated.");
+
+    [LoggerMessage(4106, LogLevel.Warning, "Agent {Agent} could not read its record again after finding it written by someone else; the next attempt will fail the same way")]
+    private static partial void LogReloadFailed(ILogger logger, Exception exception, AgentId agent);
 
     [LoggerMessage(4100, LogLevel.Debug, "Agent {Agent} has no handler for {Topic}; signal {SignalId} ignored")]
     private static partial void LogIgnored(ILogger logger, AgentId agent, string topic, string signalId);

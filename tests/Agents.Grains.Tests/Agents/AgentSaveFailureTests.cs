@@ -77,6 +77,29 @@ public sealed class AgentSaveFailureTests : IAsyncLifetime
         Assert.Equal(0, (await _cluster.DescribeAsync("tally", "t")).SignalsDeadLettered);
     }
 
+    [Fact]
+    public async Task A_record_written_by_someone_else_is_read_again_and_the_signal_is_handled_not_dead_lettered()
+    {
+        await _cluster.PublishAsync("tally.add", new { k = "u" });
+        await Eventually.HoldsAsync(async () => (await _cluster.AskAsync<int>("tally", "u", "count")) == 1, "the first signal is counted");
+
+        // Another writer moves the record's version on (as a save that timed out but was stored does): the agent's next
+        // save finds its version stale.
+        await using (var other = new SqliteConnection($"Data Source={Database}"))
+        {
+            await other.OpenAsync();
+            await using var bump = other.CreateCommand();
+            bump.CommandText = "UPDATE agents_grain_state SET version = version + 1 WHERE grain_type = 'agent';";
+            Assert.Equal(1, await bump.ExecuteNonQueryAsync());
+        }
+
+        await _cluster.PublishAsync("tally.add", new { k = "u" });
+
+        await Eventually.HoldsAsync(async () => (await _cluster.DescribeAsync("tally", "u")).SignalsHandled == 2, "the second signal is handled after the record is read again");
+        Assert.Equal(2, await _cluster.AskAsync<int>("tally", "u", "count"));
+        Assert.Equal(0, (await _cluster.DescribeAsync("tally", "u")).SignalsDeadLettered);
+    }
+
     /// <summary>Counts the signals it handles and saves after each; counts its failed saves.</summary>
     public sealed class TallyAgent : Agent<TallyAgent.Tally>
     {
