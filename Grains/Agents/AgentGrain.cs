@@ -269,8 +269,6 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
             }
         }
 
-        _record.State.SignalsDeadLettered++;
-        _recent.AddNew(fingerprint);
         LogDeadLettered(_logger, last, _id, signal.Topic, signal.Id, attempts);
         await GrainFactory.GetGrain<IDeadLetterGrain>(DeadLetterGrain.Key).Add(new DeadLetter
         {
@@ -281,7 +279,30 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
             ErrorMessage = last.Message,
             At = _time.GetUtcNow(),
         });
+
+        // Only once the dead letter is kept: if keeping it failed, a redelivery tries the signal again rather than skip it.
+        _record.State.SignalsDeadLettered++;
+        _recent.AddNew(fingerprint);
+        await SaveDeadLetteredAsync();
         return SignalOutcome.DeadLettered;
+    }
+
+    /// <summary>
+    /// Stores that a signal was dead-lettered (the count, and its id among those a redelivery skips) with the agent's state as
+    /// stored (a failed attempt's changes were undone), so neither is lost when the agent deactivates. A failed write is
+    /// logged: both stay in memory, and the next save stores them.
+    /// </summary>
+    private async Task SaveDeadLetteredAsync()
+    {
+        try
+        {
+            _record.State.RecentSignals = _recent.Save(AgentRecord.RememberedSignals);
+            await _record.WriteStateAsync();
+        }
+        catch (Exception error)
+        {
+            LogDeadLetterNotStored(_logger, error, _id);
+        }
     }
 
     public async Task<AgentSnapshot> Describe()
@@ -372,6 +393,9 @@ public sealed partial class AgentGrain : Grain, IAgentGrain
 
     private (Agent Agent, AgentBehavior Behavior) Attached() =>
         _agent is { } agent && _behavior is { } behavior ? (agent, behavior) : throw new InvalidOperationException($"Agent {_id} is not activated.");
+
+    [LoggerMessage(4107, LogLevel.Warning, "Agent {Agent} could not store that it dead-lettered a signal; it remembers it until its next save")]
+    private static partial void LogDeadLetterNotStored(ILogger logger, Exception exception, AgentId agent);
 
     [LoggerMessage(4106, LogLevel.Warning, "Agent {Agent} could not read its record again after finding it written by someone else; the next attempt will fail the same way")]
     private static partial void LogReloadFailed(ILogger logger, Exception exception, AgentId agent);

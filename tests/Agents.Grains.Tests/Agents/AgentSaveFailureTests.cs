@@ -1,6 +1,7 @@
 using Agents.Agents;
 using Agents.Grains.Tests.Roles;
 using Agents.Runtime.Testing;
+using Agents.Signals;
 using Microsoft.Data.Sqlite;
 
 namespace Agents.Grains.Tests.Agents;
@@ -100,16 +101,44 @@ public sealed class AgentSaveFailureTests : IAsyncLifetime
         Assert.Equal(0, (await _cluster.DescribeAsync("tally", "u")).SignalsDeadLettered);
     }
 
+    [Fact]
+    public async Task A_dead_lettered_signal_stays_counted_and_skipped_after_a_restart()
+    {
+        var poison = Signal.Create("tally.add", """{"k":"v","poison":true}""", "/tests");
+        await _cluster.PublishAsync(poison);
+        await Eventually.HoldsAsync(async () => (await _cluster.DescribeAsync("tally", "v")).SignalsDeadLettered == 1, "the poisoned signal is dead-lettered");
+        var runs = TallyAgent.PoisonRuns;
+
+        await _cluster.RestartAsync();
+        Assert.Equal(1, (await _cluster.DescribeAsync("tally", "v")).SignalsDeadLettered);
+
+        // Delivered again (as a stream redelivers after a crash): skipped, not run again; the next signal is handled.
+        await _cluster.PublishAsync(poison);
+        await _cluster.PublishAsync("tally.add", new { k = "v" });
+        await Eventually.HoldsAsync(async () => (await _cluster.AskAsync<int>("tally", "v", "count")) == 1, "the next signal is handled");
+        Assert.Equal(runs, TallyAgent.PoisonRuns);
+        Assert.Equal(1, (await _cluster.DescribeAsync("tally", "v")).SignalsDeadLettered);
+    }
+
     /// <summary>Counts the signals it handles and saves after each; counts its failed saves.</summary>
     public sealed class TallyAgent : Agent<TallyAgent.Tally>
     {
         private static int _failedSaves;
+        private static int _poisonRuns;
 
         public static int FailedSaves => Volatile.Read(ref _failedSaves);
 
+        public static int PoisonRuns => Volatile.Read(ref _poisonRuns);
+
         protected override void Configure(AgentBehavior agent) => agent
-            .On("tally.#", async _ =>
+            .On("tally.#", async signal =>
             {
+                if (signal.Data.Contains("\"poison\":true", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref _poisonRuns);
+                    throw new Poisoned();
+                }
+
                 State.Count++;
                 try
                 {
@@ -122,6 +151,12 @@ public sealed class AgentSaveFailureTests : IAsyncLifetime
                 }
             })
             .Answer<object?, int>("count", _ => Task.FromResult(State.Count));
+
+        /// <summary>A failure no retry can fix, so the test need not wait out the retries.</summary>
+        public sealed class Poisoned() : Exception("poisoned"), IRetryableFailure
+        {
+            public bool CanSucceedOnRetry => false;
+        }
 
         public sealed class Tally
         {
