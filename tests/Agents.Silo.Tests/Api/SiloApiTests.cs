@@ -266,14 +266,18 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
     [Fact]
     public async Task An_agent_that_keeps_failing_asks_trips_its_breaker_and_says_so()
     {
+        // The oracle's model server is down: each ask fails with the model's error, a 500 that says so.
         var key = $"breaker-{Guid.NewGuid():N}"[..16];
         for (var i = 0; i < 3; i++)
         {
-            var failed = await Http.PostAsync($"api/agents/recent/{key}/ask/recent", Json(new { topic = "a..b" }));
+            var failed = await Http.PostAsync($"api/agents/oracle/{key}/ask/ask", Json("anyone there?"));
             Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+            Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("could not be reached", (await failed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
-        var refused = await Http.PostAsync($"api/agents/recent/{key}/ask/recent", Json(new { }));
+        // Three in a row (Agents:Service:CircuitBreakerFailures here) open the breaker: the next ask is refused at once.
+        var refused = await Http.PostAsync($"api/agents/oracle/{key}/ask/history", Json(new { }));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains("circuit breaker", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
