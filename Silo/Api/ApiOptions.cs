@@ -38,9 +38,10 @@ public sealed class ApiOptions
 
     internal IEnumerable<string> Validate()
     {
-        if (!string.IsNullOrEmpty(ApiKey) && (ApiKey.Length < 16 || ApiKey.Any(c => char.IsWhiteSpace(c) || char.IsControl(c))))
+        var spaced = ApiKey?.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) == true;
+        if (!string.IsNullOrEmpty(ApiKey) && (ApiKey.Length < 16 || spaced))
         {
-            yield return $"{SectionName}:ApiKey must be at least 16 characters with no spaces (it was {ApiKey.Length} characters{(ApiKey.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? ", with spaces or control characters" : "")}); `openssl rand -hex 32` makes a good one.";
+            yield return $"{SectionName}:ApiKey must be at least 16 characters with no spaces (it was {ApiKey.Length} characters{(spaced ? ", with spaces or control characters" : "")}); `openssl rand -hex 32` makes a good one.";
         }
 
         foreach (var url in Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

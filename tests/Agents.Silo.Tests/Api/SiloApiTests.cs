@@ -75,11 +75,9 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
     public async Task Followers_over_sse_get_published_signals_in_order()
     {
         var topic = $"sse.t{Guid.NewGuid():N}"[..16];
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/signals/{topic.Split('.')[0]}.%23/stream");
-        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        Assert.StartsWith(": following sse.#", await reader.ReadLineAsync());
+        using var follower = await FollowAsync($"{topic.Split('.')[0]}.%23", "sse.#");
+        Assert.Equal("text/event-stream", follower.Response.Content.Headers.ContentType?.MediaType);
+        var reader = follower.Reader;
 
         var sent = new List<string>();
         for (var i = 0; i < 40; i++)
@@ -99,10 +97,8 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
     public async Task A_cloudevents_batch_posted_at_once_reaches_followers_in_order_with_its_ids()
     {
         var topic = $"bat.t{Guid.NewGuid():N}"[..16];
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/signals/{topic}/stream");
-        using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        Assert.StartsWith($": following {topic}", await reader.ReadLineAsync());
+        using var follower = await FollowAsync(topic, topic);
+        var reader = follower.Reader;
 
         // Ids given for the first ten, generated for the rest; one source given, the others default.
         var batch = Enumerable.Range(0, 20).Select(i => i < 10
@@ -136,6 +132,26 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
             return letters.EnumerateArray().Any(l => l.GetProperty("signal").GetProperty("id").GetString() == id
                 && l.GetProperty("errorMessage").GetString()!.Contains("$.customer", StringComparison.Ordinal));
         }, "the unroutable ticket is in the dead letters, naming the key rule", TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>Follows <paramref name="pattern"/> (URL-escaped) over SSE; returns once the stream says it follows <paramref name="followed"/>.</summary>
+    private async Task<Follower> FollowAsync(string pattern, string followed)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/signals/{pattern}/stream");
+        var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.StartsWith($": following {followed}", await reader.ReadLineAsync());
+        return new Follower(response, reader);
+    }
+
+    /// <summary>An open SSE stream and its reader.</summary>
+    private sealed record Follower(HttpResponseMessage Response, StreamReader Reader) : IDisposable
+    {
+        public void Dispose()
+        {
+            Reader.Dispose();
+            Response.Dispose();
+        }
     }
 
     /// <summary>The CloudEvents of the next <paramref name="count"/> SSE messages (20 s at most).</summary>
@@ -212,10 +228,8 @@ public sealed class SiloApiTests(SiloApiFixture fixture) : IClassFixture<SiloApi
     public async Task Pretty_printed_data_structured_cloudevents_and_encoded_headers_reach_followers_as_sent()
     {
         var topic = $"ce.t{Guid.NewGuid():N}"[..14];
-        using var follow = new HttpRequestMessage(HttpMethod.Get, $"api/signals/{topic}/stream");
-        using var response = await Http.SendAsync(follow, HttpCompletionOption.ResponseHeadersRead);
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-        Assert.StartsWith($": following {topic}", await reader.ReadLineAsync());
+        using var follower = await FollowAsync(topic, topic);
+        var reader = follower.Reader;
 
         // 1. Pretty-printed data (new lines, a blank line, CRLF) is one line on the wire and the same JSON.
         var pretty = await Http.PostAsync($"api/signals/{topic}?id=pretty", new StringContent("{\r\n  \"a\": 1,\n\n  \"s\": \"x  y\"\n}\n", Encoding.UTF8, "application/json"));
